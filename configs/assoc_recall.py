@@ -1,0 +1,58 @@
+r"""Associative retrieval (Ba et al. 2016, Section 4.1): fast weights, R = 50, K = 4.
+
+    python scripts/train.py --config=configs/assoc_recall.py
+
+Variants: `configs/assoc_recall.py:tiny` (a seconds-long smoke run used by the tests).
+Any field can be overridden, e.g. `--config.model.name=lstm --config.model.hidden_size=20`.
+"""
+
+import ml_collections
+
+
+def get_config(variant: str = '') -> ml_collections.ConfigDict:
+  """The experiment: model, data and training settings."""
+  config = ml_collections.ConfigDict()
+  config.seed = 0  # Seeds parameters and batch order; the data splits use data.seed.
+
+  config.model = ml_collections.ConfigDict()
+  config.model.name = 'fast_weights'  # fast_weights | irnn | lstm | ln_irnn (η = 0 control).
+  config.model.hidden_size = 50       # R, recurrent hidden units.
+  config.model.fast_decay = 0.95      # λ, in (0, 1].
+  config.model.fast_lr = 0.5          # η, ≥ 0 (ln_irnn forces 0).
+  config.model.inner_steps = 1        # S, inner settling steps; 0 means h(t+1) = ReLU(z).
+  config.model.layer_norm = True      # LN on every inner step.
+  config.model.ln_on_h0 = False       # Also LN the preliminary h_0 (paper: no).
+  config.model.form = 'implicit'      # implicit (attention over past states) | explicit (carry A).
+  config.model.embed_size = 100       # Learned embedding shared by every model.
+  config.model.head_size = 100        # Head: H → head_size ReLU → 10 logits.
+
+  config.data = ml_collections.ConfigDict()
+  config.data.num_pairs = 4        # K key/value pairs per sequence, 1 … 26.
+  config.data.num_train = 100_000  # Fixed splits, all sequences distinct.
+  config.data.num_valid = 10_000
+  config.data.num_test = 20_000
+  config.data.seed = 0             # The splits are a function of this seed alone.
+
+  config.train = ml_collections.ConfigDict()
+  config.train.batch_size = 128
+  config.train.num_steps = 20_000
+  config.train.learning_rate = 1e-3   # Adam.
+  config.train.grad_clip_norm = 5.0   # Global-norm clipping; 0 turns it off.
+  config.train.log_every = 200        # Training metrics to TensorBoard and the terminal.
+  config.train.eval_every = 1_000     # Validation and a checkpoint.
+  config.train.checkpoints_to_keep = 2
+
+  if variant == 'tiny':
+    config.model.hidden_size = 8
+    config.model.embed_size = 8
+    config.model.head_size = 8
+    config.data.num_train = 512
+    config.data.num_valid = 128
+    config.data.num_test = 128
+    config.train.batch_size = 16
+    config.train.num_steps = 40
+    config.train.log_every = 10
+    config.train.eval_every = 20
+  elif variant:
+    raise ValueError(f"unknown variant {variant!r} of assoc_recall.py; known: 'tiny'")
+  return config

@@ -1,0 +1,180 @@
+"""The fast-weights recurrence of Ba et al. (2016) as pure functions of arrays.
+
+Shapes are named once, as suffixes: T time, B batch, H hidden units.
+
+    A(t)    = λ·A(t−1) + η·h(t) h(t)ᵀ                 (A(0) = 0)
+    z       = W h(t) + C x(t) + b
+    h_0     = ReLU(z)                                   (LN(z) when ln_on_h0)
+    h_{s+1} = ReLU(LN(z + A(t) h_s)),   s = 0 … S−1
+    h(t+1)  = h_S
+
+`settle` is the inner loop; the two forms differ only in how they compute A(t)·v.
+The implicit form (default) never builds A: A(t)·v = η Σ_{τ≤t} λ^{t−τ} h(τ)⟨h(τ), v⟩,
+attention over the states kept in a T×B×H buffer. Its gradient is a custom VJP that
+recomputes each step backwards, so training memory grows as T·B·H rather than T²·B·H.
+The explicit form carries A (B×H×H per sequence) and is differentiated by autodiff.
+"""
+
+import dataclasses
+from typing import Callable, NamedTuple
+
+import jax
+import jax.numpy as jnp
+
+from fwrnn.layer_norm import layer_norm
+
+
+class CellParams(NamedTuple):
+  """Slow weights of the recurrence (the input projection C x + b is applied outside)."""
+  recurrent_HxH: jax.Array  # W
+  ln_gain_H: jax.Array      # g
+  ln_bias_H: jax.Array      # β
+
+
+class FastDynamics(NamedTuple):
+  """The fast-weight rates; arrays, so that a population can vmap over them."""
+  decay: jax.Array  # λ
+  lr: jax.Array     # η
+
+
+@dataclasses.dataclass(frozen=True)
+class CellOptions:
+  """Static choices that change the program, not its numbers."""
+  inner_steps: int = 1      # S
+  layer_norm: bool = True
+  ln_on_h0: bool = False
+
+
+def settle(z_BxH: jax.Array, fast_product: Callable[[jax.Array], jax.Array],
+           cell: CellParams, opts: CellOptions) -> jax.Array:
+  """Returns h(t+1) (B×H): the paper's inner loop, given z and v ↦ A(t)·v."""
+  def norm(u_BxH):
+    if not opts.layer_norm:
+      return u_BxH
+    return layer_norm(u_BxH, cell.ln_gain_H, cell.ln_bias_H)
+
+  h_s = jax.nn.relu(norm(z_BxH) if opts.ln_on_h0 else z_BxH)
+  inner_step = lambda _, h_s: jax.nn.relu(norm(z_BxH + fast_product(h_s)))
+  return jax.lax.fori_loop(0, opts.inner_steps, inner_step, h_s)
+
+
+def boundary_condition(cell: CellParams, h_BxH: jax.Array, x_proj_BxH: jax.Array) -> jax.Array:
+  """Returns z = W h(t) + (C x(t) + b), held fixed during the inner loop (B×H)."""
+  return jnp.einsum('ij,bj->bi', cell.recurrent_HxH, h_BxH) + x_proj_BxH
+
+
+def implicit_step(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
+                  hist_TxBxH: jax.Array, t: jax.Array, x_proj_BxH: jax.Array) -> jax.Array:
+  """Returns h(t+1) (B×H); hist_TxBxH[τ] holds h(τ) for τ ≤ t (later slots are ignored)."""
+  num_steps = hist_TxBxH.shape[0]
+  tau_T = jnp.arange(num_steps)
+  # λ^{t−τ} for τ ≤ t, else 0; the exponent is clipped so masked entries stay finite.
+  decay_T = jnp.where(tau_T <= t, dyn.decay ** jnp.maximum(t - tau_T, 0), 0.0)
+
+  def fast_product(v_BxH):
+    scores_TxB = jnp.einsum('tbh,bh->tb', hist_TxBxH, v_BxH) * decay_T[:, None]
+    return dyn.lr * jnp.einsum('tb,tbh->bh', scores_TxB, hist_TxBxH)
+
+  h_BxH = jax.lax.dynamic_index_in_dim(hist_TxBxH, t, keepdims=False)
+  return settle(boundary_condition(cell, h_BxH, x_proj_BxH), fast_product, cell, opts)
+
+
+def explicit_step(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
+                  h_BxH: jax.Array, fast_BxHxH: jax.Array, x_proj_BxH: jax.Array):
+  """Returns (h(t+1), A(t)) from h(t) and A(t−1); A already holds η h(t)h(t)ᵀ when used."""
+  fast_BxHxH = dyn.decay * fast_BxHxH + dyn.lr * jnp.einsum('bi,bj->bij', h_BxH, h_BxH)
+  fast_product = lambda v_BxH: jnp.einsum('bij,bj->bi', fast_BxHxH, v_BxH)
+  h_next = settle(boundary_condition(cell, h_BxH, x_proj_BxH), fast_product, cell, opts)
+  return h_next, fast_BxHxH
+
+
+def run_explicit(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
+                 x_proj_TxBxH: jax.Array) -> jax.Array:
+  """Returns h(1) … h(T) (T×B×H), carrying A per sequence."""
+  _, batch, hidden = x_proj_TxBxH.shape
+  init = (jnp.zeros((batch, hidden), x_proj_TxBxH.dtype),
+          jnp.zeros((batch, hidden, hidden), x_proj_TxBxH.dtype))
+
+  def body(carry, x_proj_BxH):
+    h_next, fast = explicit_step(cell, dyn, opts, *carry, x_proj_BxH)
+    return (h_next, fast), h_next
+
+  return jax.lax.scan(body, init, x_proj_TxBxH)[1]
+
+
+def _implicit_forward(cell, dyn, opts, x_proj_TxBxH):
+  num_steps, batch, hidden = x_proj_TxBxH.shape
+  init = (jnp.zeros((batch, hidden), x_proj_TxBxH.dtype),
+          jnp.zeros((num_steps, batch, hidden), x_proj_TxBxH.dtype))
+
+  def body(carry, inputs):
+    h_BxH, hist_TxBxH = carry
+    t, x_proj_BxH = inputs
+    hist_TxBxH = jax.lax.dynamic_update_index_in_dim(hist_TxBxH, h_BxH, t, 0)
+    h_next = implicit_step(cell, dyn, opts, hist_TxBxH, t, x_proj_BxH)
+    return (h_next, hist_TxBxH), h_next
+
+  return jax.lax.scan(body, init, (jnp.arange(num_steps), x_proj_TxBxH))[1]
+
+
+def _implicit_backward(cell, dyn, opts, x_proj_TxBxH, h_TxBxH, grad_TxBxH):
+  """Cotangents of (cell, dyn, x_proj) by a reverse scan that recomputes each step."""
+  num_steps = x_proj_TxBxH.shape[0]
+  # hist[τ] = h(τ), the state entering step τ; step t reads slots τ ≤ t only.
+  hist_TxBxH = jnp.concatenate([jnp.zeros_like(h_TxBxH[:1]), h_TxBxH[:-1]])
+
+  def body(carry, inputs):
+    grad_hist, grad_cell, grad_dyn = carry
+    t, x_proj_BxH, grad_out_BxH = inputs
+    # h(t+1) is also hist[t+1], read by steps t+1 … T−1, all processed already.
+    later_use = jax.lax.dynamic_index_in_dim(grad_hist, jnp.minimum(t + 1, num_steps - 1),
+                                             keepdims=False)
+    later_use = jnp.where(t + 1 < num_steps, later_use, 0.0)
+    step = lambda c, d, hist, x: implicit_step(c, d, opts, hist, t, x)
+    _, step_vjp = jax.vjp(step, cell, dyn, hist_TxBxH, x_proj_BxH)
+    d_cell, d_dyn, d_hist, d_x = step_vjp(grad_out_BxH + later_use)
+    carry = (grad_hist + d_hist, _tree_add(grad_cell, d_cell), _tree_add(grad_dyn, d_dyn))
+    return carry, d_x
+
+  init = (jnp.zeros_like(hist_TxBxH), _tree_zeros(cell), _tree_zeros(dyn))
+  xs = (jnp.arange(num_steps), x_proj_TxBxH, grad_TxBxH)
+  (_, grad_cell, grad_dyn), grad_x = jax.lax.scan(body, init, xs, reverse=True)
+  return grad_cell, grad_dyn, grad_x
+
+
+def _tree_add(a, b):
+  return jax.tree.map(jnp.add, a, b)
+
+
+def _tree_zeros(tree):
+  return jax.tree.map(jnp.zeros_like, tree)
+
+
+def run_implicit(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
+                 x_proj_TxBxH: jax.Array) -> jax.Array:
+  """Returns h(1) … h(T) (T×B×H) without building A; memory-lean gradient."""
+
+  @jax.custom_vjp
+  def sequence(cell, dyn, x_proj):
+    return _implicit_forward(cell, dyn, opts, x_proj)
+
+  def sequence_fwd(cell, dyn, x_proj):
+    h_TxBxH = _implicit_forward(cell, dyn, opts, x_proj)
+    return h_TxBxH, (cell, dyn, x_proj, h_TxBxH)
+
+  def sequence_bwd(residuals, grad_TxBxH):
+    cell, dyn, x_proj, h_TxBxH = residuals
+    return _implicit_backward(cell, dyn, opts, x_proj, h_TxBxH, grad_TxBxH)
+
+  sequence.defvjp(sequence_fwd, sequence_bwd)
+  return sequence(cell, dyn, x_proj_TxBxH)
+
+
+FORMS = {'implicit': run_implicit, 'explicit': run_explicit}
+
+
+def run(cell: CellParams, dyn: FastDynamics, opts: CellOptions, x_proj_TxBxH: jax.Array,
+        form: str = 'implicit') -> jax.Array:
+  """Returns h(1) … h(T) (T×B×H) of the fast-weights RNN in the chosen form."""
+  dyn = FastDynamics(*(jnp.asarray(v, x_proj_TxBxH.dtype) for v in dyn))
+  return FORMS[form](cell, dyn, opts, x_proj_TxBxH)

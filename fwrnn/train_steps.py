@@ -1,0 +1,129 @@
+"""The compiled pieces of training: state, many optimisation steps per call, evaluation.
+
+The training set stays on the device; each step gathers its batch there from a per-epoch
+permutation that depends only on (data_key, epoch), so a resumed run sees the same batches.
+"""
+
+from typing import Any, Callable
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+import optax
+
+TrainState = dict[str, Any]
+EVAL_CHUNK = 2048
+
+
+def make_optimizer(train_cfg: ml_collections.ConfigDict, learning_rate=None):
+  """Adam with optional global-norm clipping; the rate lives in the state (for sweeps)."""
+  rate = train_cfg.learning_rate if learning_rate is None else learning_rate
+  adam = optax.inject_hyperparams(optax.adam)(learning_rate=rate)
+  # The same state structure with and without clipping, so a resumed run may switch.
+  clip = train_cfg.grad_clip_norm
+  return optax.chain(optax.clip_by_global_norm(clip) if clip > 0 else optax.identity(), adam)
+
+
+def learning_rate_of(opt_state) -> jax.Array:
+  """The current learning rate stored in an optimizer state from make_optimizer."""
+  return optax.tree_utils.tree_get(opt_state, 'learning_rate')
+
+
+def with_learning_rate(state: TrainState, learning_rate) -> TrainState:
+  """The state with its optimizer's learning rate replaced (a resumed run may change it)."""
+  rate = jnp.asarray(learning_rate, learning_rate_of(state['opt_state']).dtype)
+  return dict(state, opt_state=optax.tree_utils.tree_set(state['opt_state'], learning_rate=rate))
+
+
+def init_state(model: nn.Module, tx: optax.GradientTransformation, seed, example_x) -> TrainState:
+  """A fresh training state: parameters, optimizer, step, best-so-far and data order key."""
+  param_key, data_key = jax.random.split(jax.random.key(seed))
+  params = model.init(param_key, example_x)
+  return {
+      'step': jnp.zeros((), jnp.int32),
+      'params': params,
+      'opt_state': tx.init(params),
+      'best_params': jax.tree.map(jnp.copy, params),  # distinct buffers: the state is donated
+      'best_valid_error': jnp.full((), jnp.inf, jnp.float32),
+      'best_step': jnp.zeros((), jnp.int32),
+      'data_key': jax.random.key_data(data_key),
+  }
+
+
+def loss_and_accuracy(model: nn.Module, params, x_BxT, y_B):
+  """Mean cross-entropy and accuracy of the model on one batch."""
+  logits = model.apply(params, x_BxT)
+  loss = optax.softmax_cross_entropy_with_integer_labels(logits, y_B).mean()
+  return loss, jnp.mean(jnp.argmax(logits, -1) == y_B)
+
+
+def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_size: int):
+  """Returns run_steps(state, train_x, train_y, n) -> (state, metric sums over the n steps)."""
+
+  def train_step(state, x_BxT, y_B):
+    grad_fn = jax.value_and_grad(lambda p: loss_and_accuracy(model, p, x_BxT, y_B), has_aux=True)
+    (loss, accuracy), grads = grad_fn(state['params'])
+    updates, opt_state = tx.update(grads, state['opt_state'], state['params'])
+    state = dict(state, params=optax.apply_updates(state['params'], updates),
+                 opt_state=opt_state, step=state['step'] + 1)
+    return state, {'loss': loss, 'accuracy': accuracy, 'grad_norm': optax.tree.norm(grads)}
+
+  def run_steps(state, train_x, train_y, num_steps):
+    num_examples = train_x.shape[0]
+    steps_per_epoch = num_examples // batch_size
+    data_key = jax.random.wrap_key_data(state['data_key'])
+    epoch_order = lambda epoch: jax.random.permutation(jax.random.fold_in(data_key, epoch),
+                                                       num_examples)
+
+    def body(i, carry):
+      state, order, sums, first_bad_step = carry
+      epoch, offset = jnp.divmod(state['step'], steps_per_epoch)
+      order = jax.lax.cond((offset == 0) | (i == 0), epoch_order, lambda _: order, epoch)
+      rows = jax.lax.dynamic_slice_in_dim(order, offset * batch_size, batch_size)
+      step = state['step']
+      state, metrics = train_step(state, train_x[rows], train_y[rows])
+      first_bad_step = jnp.where((first_bad_step < 0) & ~jnp.isfinite(metrics['loss']),
+                                 step, first_bad_step)
+      sums = jax.tree.map(jnp.add, sums, metrics)
+      return state, order, sums, first_bad_step
+
+    sums = {name: jnp.zeros((), jnp.float32) for name in ('loss', 'accuracy', 'grad_norm')}
+    carry = (state, jnp.zeros(num_examples, jnp.int32), sums, jnp.full((), -1, jnp.int32))
+    state, _, sums, first_bad_step = jax.lax.fori_loop(0, num_steps, body, carry)
+    return state, dict(sums, first_bad_step=first_bad_step)
+
+  return run_steps
+
+
+def make_evaluate(model: nn.Module) -> Callable:
+  """Returns evaluate(params, x, y) -> (mean loss, accuracy) over a whole split, in chunks."""
+
+  def evaluate(params, x_NxT, y_N):
+    num = x_NxT.shape[0]
+    chunk = min(EVAL_CHUNK, num)
+    padded = -(-num // chunk) * chunk
+    weight = (jnp.arange(padded) < num).astype(jnp.float32)
+    x = jnp.pad(x_NxT, ((0, padded - num), (0, 0))).reshape(-1, chunk, x_NxT.shape[1])
+    y = jnp.pad(y_N, (0, padded - num)).reshape(-1, chunk)
+
+    def chunk_sums(inputs):
+      x_c, y_c, w_c = inputs
+      logits = model.apply(params, x_c)
+      losses = optax.softmax_cross_entropy_with_integer_labels(logits, y_c)
+      return jnp.sum(losses * w_c), jnp.sum((jnp.argmax(logits, -1) == y_c) * w_c)
+
+    loss_sum, correct = jax.lax.map(chunk_sums, (x, y, weight.reshape(-1, chunk)))
+    return jnp.sum(loss_sum) / num, jnp.sum(correct) / num
+
+  return evaluate
+
+
+def track_best(state: TrainState, valid_error: jax.Array) -> TrainState:
+  """Keeps the parameters with the lowest validation error seen so far."""
+  better = valid_error < state['best_valid_error']
+  pick = lambda new, old: jnp.where(better, new, old)
+  return dict(state,
+              best_params=jax.tree.map(pick, state['params'], state['best_params']),
+              best_valid_error=pick(valid_error, state['best_valid_error']),
+              best_step=pick(state['step'], state['best_step']))

@@ -1,0 +1,55 @@
+"""Config validation: each bad value is refused with the field and its allowed range."""
+
+import subprocess
+import sys
+
+import pytest
+
+from configs import assoc_recall
+from fwrnn.config_checks import validate
+from fwrnn.errors import ConfigError
+
+
+def test_default_and_tiny_configs_are_valid():
+  validate(assoc_recall.get_config())
+  validate(assoc_recall.get_config('tiny'))
+
+
+@pytest.mark.parametrize('field, value, message', [
+    ('model.hidden_size', 0, 'model.hidden_size must be an integer >= 1'),
+    ('model.fast_decay', 0.0, r'model.fast_decay must be in \(0, 1\]'),
+    ('model.fast_decay', 1.5, r'model.fast_decay must be in \(0, 1\]'),
+    ('model.fast_lr', -0.1, 'model.fast_lr must be >= 0'),
+    ('model.inner_steps', -1, 'model.inner_steps must be an integer >= 0'),
+    ('model.name', 'gru', 'model.name must be one of fast_weights, irnn, lstm, ln_irnn'),
+    ('model.form', 'dense', 'model.form must be one of implicit, explicit'),
+    ('data.num_pairs', 27, 'data.num_pairs must be an integer in 1..26'),
+    ('data.num_pairs', 0, 'data.num_pairs must be an integer in 1..26'),
+    ('train.batch_size', 0, 'train.batch_size must be an integer in 1..100000'),
+    ('train.learning_rate', 0.0, 'train.learning_rate must be > 0'),
+    ('train.num_steps', 0, 'train.num_steps must be an integer >= 1'),
+])
+def test_out_of_range_fields_are_named(field, value, message):
+  config = assoc_recall.get_config()
+  group, name = field.split('.')
+  config[group][name] = value
+  with pytest.raises(ConfigError, match=message):
+    validate(config)
+
+
+def test_splits_larger_than_the_sequence_space_are_refused():
+  config = assoc_recall.get_config()
+  config.data.num_pairs = 2  # 26·25·10²·2 = 130,000 distinct sequences
+  config.data.num_test = 20_001
+  with pytest.raises(ConfigError, match='at most 130000'):
+    validate(config)
+
+
+def test_train_script_reports_one_line_and_fails(tmp_path):
+  result = subprocess.run(
+      [sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
+       '--config.model.fast_decay=1.5', f'--workdir={tmp_path}/run'],
+      capture_output=True, text=True, timeout=120)
+  assert result.returncode != 0
+  assert result.stderr.strip() == 'error: config field model.fast_decay must be in (0, 1], got 1.5'
+  assert not (tmp_path / 'run').exists()

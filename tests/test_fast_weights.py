@@ -1,0 +1,117 @@
+"""The fast-weights recurrence against the paper's equations, in both forms."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from fwrnn import fast_weights
+from fwrnn.fast_weights import CellOptions, CellParams, FastDynamics
+from fwrnn.layer_norm import layer_norm
+from tests import reference
+
+T, B, H = 6, 3, 5
+
+
+def random_cell(seed=0, hidden=H):
+  rng = np.random.default_rng(seed)
+  return CellParams(recurrent_HxH=jnp.asarray(rng.normal(0, 0.4, (hidden, hidden)), jnp.float32),
+                    ln_gain_H=jnp.asarray(rng.uniform(0.5, 1.5, hidden), jnp.float32),
+                    ln_bias_H=jnp.asarray(rng.normal(0, 0.2, hidden), jnp.float32))
+
+
+def random_inputs(seed=1, steps=T, batch=B, hidden=H, scale=1.0):
+  x = np.random.default_rng(seed).normal(0, scale, (steps, batch, hidden))
+  return jnp.asarray(x, jnp.float32)
+
+
+DYN = FastDynamics(0.9, 0.7)
+
+
+@pytest.mark.parametrize('form', ['implicit', 'explicit'])
+@pytest.mark.parametrize('opts', [CellOptions(1, True, False), CellOptions(0, True, False),
+                                  CellOptions(3, True, False), CellOptions(2, False, False),
+                                  CellOptions(2, True, True)], ids=str)
+def test_scan_equals_numpy_loop_of_equations(form, opts):
+  # Without LN, z + A·h grows cubically per step: smaller inputs keep the numbers finite.
+  cell, x = random_cell(), random_inputs(scale=1.0 if opts.layer_norm else 0.3)
+  got = fast_weights.run(cell, DYN, opts, x, form)
+  want = reference.fast_weights(*(np.float64(a) for a in cell), np.float64(x), DYN.decay,
+                                DYN.lr, opts.inner_steps, opts.layer_norm, opts.ln_on_h0)
+  np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize('inner_steps', [1, 2])
+def test_implicit_and_explicit_forms_agree_in_outputs_and_gradients(inner_steps):
+  cell, x = random_cell(), random_inputs()
+  opts = CellOptions(inner_steps, True, False)
+  weights = jnp.asarray(np.random.default_rng(2).normal(size=(T, B, H)), jnp.float32)
+
+  def loss(cell, dyn, x, form):
+    return jnp.sum(weights * fast_weights.run(cell, dyn, opts, x, form))
+
+  dyn = FastDynamics(jnp.float32(0.9), jnp.float32(0.7))
+  grad = jax.grad(loss, argnums=(0, 1, 2))
+  value_i, value_e = loss(cell, dyn, x, 'implicit'), loss(cell, dyn, x, 'explicit')
+  np.testing.assert_allclose(value_i, value_e, rtol=1e-5)
+  for g_i, g_e in zip(jax.tree.leaves(grad(cell, dyn, x, 'implicit')),
+                      jax.tree.leaves(grad(cell, dyn, x, 'explicit'))):
+    assert np.abs(g_e).max() > 0
+    np.testing.assert_allclose(g_i, g_e, rtol=2e-4, atol=2e-5)
+
+
+def test_fast_memory_at_t_already_holds_h_t():
+  """h(2) by hand: A(1) = η h(1)h(1)ᵀ is used, so A contains h(1) when h(2) is computed."""
+  hidden, lr = 4, 2.0
+  cell = CellParams(jnp.zeros((hidden, hidden)), jnp.ones(hidden), jnp.zeros(hidden))
+  e = np.eye(hidden)
+  x = jnp.asarray(np.stack([e[0], e[0] + e[1]])[:, None, :])
+  h = np.asarray(fast_weights.run(cell, FastDynamics(0.5, lr), CellOptions(1, False), x))
+  np.testing.assert_allclose(h[0, 0], e[0])  # A(0) = 0 and h(0) = 0: h(1) = ReLU(x(1)).
+  z = e[0] + e[1]
+  # h_0 = ReLU(z); h_1 = ReLU(z + η h(1)⟨h(1), h_0⟩) = z + 2·e0. A lagging a step would give z.
+  np.testing.assert_allclose(h[1, 0], z + lr * e[0] * (e[0] @ z))
+
+
+def test_decay_weights_older_states_by_powers_of_lambda():
+  """With W = 0, LN off and one inner step, h(T) − z exposes η Σ λ^{t−τ} h(τ)⟨h(τ), h_0⟩."""
+  hidden, decay, lr = 3, 0.5, 1.0
+  cell = CellParams(jnp.zeros((hidden, hidden)), jnp.ones(hidden), jnp.zeros(hidden))
+  e = np.eye(hidden)
+  x = jnp.asarray(np.stack([e[0], e[1], e[0]])[:, None, :])
+  h = np.asarray(fast_weights.run(cell, FastDynamics(decay, lr), CellOptions(1, False), x))
+  # h(1) = e0. h(2): z = e1, A(1) = e0e0ᵀ, A h_0 = 0 → e1. h(3): z = e0,
+  # A(2) = λ e0e0ᵀ + e1e1ᵀ, A h_0 = λ e0 → h(3) = (1 + λ) e0.
+  np.testing.assert_allclose(h[:, 0], [e[0], e[1], (1 + decay) * e[0]], atol=1e-6)
+
+
+def test_no_leakage_between_sequences_of_a_batch():
+  cell, x = random_cell(), random_inputs()
+  opts = CellOptions(2, True, False)
+  for form in ('implicit', 'explicit'):
+    base = fast_weights.run(cell, DYN, opts, x, form)
+    changed = fast_weights.run(cell, DYN, opts, x.at[:, 1:].multiply(-3.0), form)
+    np.testing.assert_array_equal(base[:, 0], changed[:, 0])
+    assert not np.allclose(base[:, 1], changed[:, 1])
+
+
+def test_layer_norm_is_over_hidden_units_of_each_example():
+  u = jnp.asarray([[1.0, 2.0, 3.0, 6.0], [100.0, 0.0, -100.0, 0.0]])
+  out = layer_norm(u, jnp.ones(4), jnp.zeros(4))
+  np.testing.assert_allclose(out.mean(axis=1), 0.0, atol=1e-5)
+  np.testing.assert_allclose(out.var(axis=1), 1.0, rtol=1e-3)
+  alone = layer_norm(u[:1], jnp.ones(4), jnp.zeros(4))
+  np.testing.assert_allclose(out[:1], alone, rtol=1e-6)
+  gain, bias = jnp.asarray([1.0, 2.0, 3.0, 4.0]), jnp.asarray([0.0, 1.0, 0.0, -1.0])
+  np.testing.assert_allclose(layer_norm(u, gain, bias), out * gain + bias, rtol=1e-5)
+
+
+def test_implicit_gradient_memory_does_not_save_the_buffer_per_step():
+  """The custom VJP keeps O(T·B·H) residuals; plain autodiff of the scan would keep T×(T·B·H)."""
+  steps, hidden = 64, 8
+  cell, x = random_cell(hidden=hidden), random_inputs(steps=steps, batch=2, hidden=hidden)
+  opts = CellOptions()
+  loss = lambda x: jnp.sum(fast_weights.run(cell, DYN, opts, x, 'implicit'))
+  _, backward = jax.vjp(loss, x)  # a pytree whose leaves are the saved residuals
+  saved = sum(a.size for a in jax.tree.leaves(backward))
+  assert saved < 10 * steps * 2 * hidden

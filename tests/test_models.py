@@ -1,0 +1,78 @@
+"""Baseline recurrences against NumPy loops, and the models built around every core."""
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import pytest
+
+from configs import assoc_recall
+from fwrnn import assoc_data, baselines, models
+from tests import reference
+
+
+def test_irnn_scan_equals_numpy_loop():
+  rng = np.random.default_rng(0)
+  W, x = rng.normal(0, 0.5, (5, 5)), rng.normal(0, 1, (7, 3, 5))
+  got = baselines.run_irnn(jnp.float32(W), jnp.float32(x))
+  np.testing.assert_allclose(got, reference.irnn(W, x), rtol=1e-4, atol=1e-5)
+
+
+def test_lstm_scan_equals_numpy_loop():
+  rng = np.random.default_rng(1)
+  U, x = rng.normal(0, 0.5, (5, 20)), rng.normal(0, 1, (7, 3, 20))
+  got = baselines.run_lstm(jnp.float32(U), jnp.float32(x))
+  np.testing.assert_allclose(got, reference.lstm(U, x), rtol=1e-4, atol=1e-5)
+
+
+def model_config(name: str, **overrides) -> ml_collections.ConfigDict:
+  config = assoc_recall.get_config().model
+  config.name = name
+  config.update(overrides)
+  return config
+
+
+def init(name: str, **overrides):
+  model = models.build_model(model_config(name, **overrides), assoc_data.VOCAB_SIZE,
+                             assoc_data.NUM_CLASSES)
+  tokens = jnp.asarray(assoc_data.sample(np.random.default_rng(0), 4, 4).x)
+  return model, model.init(jax.random.key(0), tokens), tokens
+
+
+@pytest.mark.parametrize('name', models.MODEL_NAMES)
+def test_every_model_shares_embedding_and_head(name):
+  _, params, tokens = init(name, hidden_size=20)
+  p = params['params']
+  assert p['embedding'].shape == (assoc_data.VOCAB_SIZE, 100)
+  assert p['head']['kernel'].shape == (20, 100)
+  assert p['logits']['kernel'].shape == (100, 10)
+  assert p['core']['input']['kernel'].shape[0] == 100
+
+
+def test_paper_initialisation():
+  _, params, _ = init('fast_weights', hidden_size=50)
+  core = params['params']['core']
+  np.testing.assert_array_equal(core['recurrent'], 0.05 * np.eye(50, dtype=np.float32))
+  np.testing.assert_array_equal(core['ln_gain'], 1.0)
+  np.testing.assert_array_equal(core['input']['bias'], 0.0)
+  bound = 1 / np.sqrt(100)
+  assert np.abs(core['input']['kernel']).max() <= bound
+  assert np.abs(core['input']['kernel']).max() > 0.9 * bound
+
+
+def test_ln_irnn_is_fast_weights_with_zero_fast_lr():
+  model, params, tokens = init('ln_irnn')
+  fw_no_memory, _, _ = init('fast_weights', fast_lr=0.0)
+  fw, _, _ = init('fast_weights')
+  np.testing.assert_array_equal(model.apply(params, tokens), fw_no_memory.apply(params, tokens))
+  assert not np.allclose(model.apply(params, tokens), fw.apply(params, tokens))
+
+
+def test_folded_input_projection_equals_embed_then_project():
+  rng = np.random.default_rng(0)
+  table, kernel, bias = rng.normal(size=(37, 6)), rng.normal(size=(6, 4)), rng.normal(size=4)
+  tokens = rng.integers(0, 37, (3, 5))
+  got = models.project_inputs(jnp.asarray(tokens), jnp.float32(table), jnp.float32(kernel),
+                              jnp.float32(bias))
+  want = np.einsum('bte,eh->tbh', table[tokens], kernel) + bias
+  np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
