@@ -9,6 +9,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
+from fwrnn.fast_weights import scan_unroll
+
 
 def irnn_step(recurrent_HxH: jax.Array, h_BxH: jax.Array, x_proj_BxH: jax.Array) -> jax.Array:
   """Returns h(t+1) = ReLU(W h(t) + C x(t) + b) (B×H)."""
@@ -23,7 +25,7 @@ def run_irnn(recurrent_HxH: jax.Array, x_proj_TxBxH: jax.Array) -> jax.Array:
     h_next = irnn_step(recurrent_HxH, h_BxH, x_proj_BxH)
     return h_next, h_next
 
-  return jax.lax.scan(body, h0_BxH, x_proj_TxBxH)[1]
+  return jax.lax.scan(body, h0_BxH, x_proj_TxBxH, unroll=scan_unroll(len(x_proj_TxBxH)))[1]
 
 
 class LSTMState(NamedTuple):
@@ -48,4 +50,5 @@ def run_lstm(recurrent_Hx4H: jax.Array, x_proj_TxBx4H: jax.Array) -> jax.Array:
     state = lstm_step(recurrent_Hx4H, state, x_proj_Bx4H)
     return state, state.h_BxH
 
-  return jax.lax.scan(body, LSTMState(zeros, zeros), x_proj_TxBx4H)[1]
+  init = LSTMState(zeros, zeros)
+  return jax.lax.scan(body, init, x_proj_TxBx4H, unroll=scan_unroll(len(x_proj_TxBx4H)))[1]

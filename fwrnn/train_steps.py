@@ -73,24 +73,30 @@ def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_siz
     num_examples = train_x.shape[0]
     steps_per_epoch = num_examples // batch_size
     data_key = jax.random.wrap_key_data(state['data_key'])
-    epoch_order = lambda epoch: jax.random.permutation(jax.random.fold_in(data_key, epoch),
-                                                       num_examples)
 
-    def body(i, carry):
-      state, order, sums, first_bad_step = carry
+    def epoch_segment(carry):
+      """The steps up to the end of this call or of the current epoch, whichever is first."""
+      state, sums, first_bad_step, remaining = carry
       epoch, offset = jnp.divmod(state['step'], steps_per_epoch)
-      order = jax.lax.cond((offset == 0) | (i == 0), epoch_order, lambda _: order, epoch)
-      rows = jax.lax.dynamic_slice_in_dim(order, offset * batch_size, batch_size)
-      step = state['step']
-      state, metrics = train_step(state, train_x[rows], train_y[rows])
-      first_bad_step = jnp.where((first_bad_step < 0) & ~jnp.isfinite(metrics['loss']),
-                                 step, first_bad_step)
-      sums = jax.tree.map(jnp.add, sums, metrics)
-      return state, order, sums, first_bad_step
+      order = jax.random.permutation(jax.random.fold_in(data_key, epoch), num_examples)
+
+      def step_in_epoch(i, carry):
+        state, sums, first_bad_step = carry
+        rows = jax.lax.dynamic_slice_in_dim(order, (offset + i) * batch_size, batch_size)
+        step = state['step']
+        state, metrics = train_step(state, train_x[rows], train_y[rows])
+        first_bad_step = jnp.where((first_bad_step < 0) & ~jnp.isfinite(metrics['loss']),
+                                   step, first_bad_step)
+        return state, jax.tree.map(jnp.add, sums, metrics), first_bad_step
+
+      count = jnp.minimum(remaining, steps_per_epoch - offset)
+      state, sums, first_bad_step = jax.lax.fori_loop(0, count, step_in_epoch,
+                                                      (state, sums, first_bad_step))
+      return state, sums, first_bad_step, remaining - count
 
     sums = {name: jnp.zeros((), jnp.float32) for name in ('loss', 'accuracy', 'grad_norm')}
-    carry = (state, jnp.zeros(num_examples, jnp.int32), sums, jnp.full((), -1, jnp.int32))
-    state, _, sums, first_bad_step = jax.lax.fori_loop(0, num_steps, body, carry)
+    carry = (state, sums, jnp.full((), -1, jnp.int32), jnp.asarray(num_steps, jnp.int32))
+    state, sums, first_bad_step, _ = jax.lax.while_loop(lambda c: c[-1] > 0, epoch_segment, carry)
     return state, dict(sums, first_bad_step=first_bad_step)
 
   return run_steps
