@@ -35,7 +35,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
 
   config.train = ml_collections.ConfigDict()
   config.train.batch_size = 128
-  config.train.num_steps = 20_000
+  config.train.num_steps = 30_000
   config.train.learning_rate = 1e-3   # Adam.
   config.train.grad_clip_norm = 5.0   # Global-norm clipping; 0 turns it off.
   config.train.log_every = 200        # Training metrics to TensorBoard and the terminal.

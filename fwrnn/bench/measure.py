@@ -1,0 +1,80 @@
+"""Timing, FLOP-rate and memory measurements of compiled training steps."""
+
+import statistics
+import time
+from typing import Callable
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from fwrnn import assoc_data, train, train_steps
+
+
+def summarise(seconds: list[float], work: float) -> dict:
+  """Median, min and max rates of `work` per second over timed repetitions."""
+  rates = sorted(work / s for s in seconds)
+  return {'median': statistics.median(rates), 'min': rates[0], 'max': rates[-1]}
+
+
+def matmul_peak_flops(size: int = 2048, repeats: int = 5) -> float:
+  """FLOP/s of a large float32 matrix product on the default device: the machine's peak."""
+  a = jax.random.normal(jax.random.key(0), (size, size), jnp.float32)
+  product = jax.jit(lambda a: a @ a)
+  product(a).block_until_ready()
+  best = float('inf')
+  for _ in range(repeats):
+    started = time.perf_counter()
+    product(a).block_until_ready()
+    best = min(best, time.perf_counter() - started)
+  return 2 * size ** 3 / best
+
+
+def planned_peak_bytes(compiled) -> int:
+  """XLA's planned peak of a compiled program: arguments, outputs and temporaries."""
+  stats = compiled.memory_analysis()
+  return (stats.argument_size_in_bytes + stats.output_size_in_bytes
+          + stats.temp_size_in_bytes - stats.alias_size_in_bytes)
+
+
+class CompiledTraining:
+  """A config's run_steps, compiled for one member or a vmapped population of members."""
+
+  def __init__(self, config, population: int = 1):
+    self.config = config
+    model, tx, _ = train.build(config)
+    d = config.data
+    splits = assoc_data.make_splits(d.num_pairs, (d.num_train, 1, 1), d.seed)
+    self.train_x, self.train_y = jax.device_put(tuple(splits.train))
+    run_steps = train_steps.make_run_steps(model, tx, config.train.batch_size)
+    example_x = jnp.zeros((1, self.train_x.shape[1]), jnp.int32)
+    seeds = jnp.arange(population) + config.seed
+    init = lambda seed: train_steps.init_state(model, tx, seed, example_x)
+    if population == 1:
+      self.state = init(config.seed)
+    else:
+      self.state = jax.vmap(init)(seeds)
+      run_steps = jax.vmap(run_steps, in_axes=(0, None, None, None))
+    started = time.perf_counter()
+    self._run = jax.jit(run_steps, donate_argnums=0).lower(
+        self.state, self.train_x, self.train_y, jnp.int32(1)).compile()
+    self.compile_seconds = time.perf_counter() - started
+    self.peak_bytes = planned_peak_bytes(self._run)
+
+  def time_steps(self, steps: int) -> float:
+    """Seconds for `steps` optimisation steps (of every member)."""
+    started = time.perf_counter()
+    self.state, sums = self._run(self.state, self.train_x, self.train_y, jnp.int32(steps))
+    jax.block_until_ready(sums)
+    return time.perf_counter() - started
+
+
+def gradient_peak_bytes(config, steps: int, batch: int) -> int:
+  """Planned peak memory of one loss-and-gradient evaluation on sequences of length `steps`."""
+  model, _, _ = train.build(config)
+  tokens = jnp.asarray(np.random.default_rng(0).integers(0, assoc_data.VOCAB_SIZE, (batch, steps)),
+                       jnp.int32)
+  labels = jnp.zeros((batch,), jnp.int32)
+  params = model.init(jax.random.key(0), tokens[:1])
+  grad: Callable = jax.grad(lambda p: train_steps.loss_and_accuracy(model, p, tokens, labels)[0])
+  return planned_peak_bytes(jax.jit(grad).lower(params).compile())

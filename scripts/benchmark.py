@@ -1,0 +1,136 @@
+r"""Training-speed and memory benchmark, variants measured side by side in one run.
+
+    pip install -r requirements-bench.txt
+    python scripts/benchmark.py --config=configs/assoc_recall.py --out=results/benchmark_cpu.json
+
+Variants: (a) fwrnn's training step, (b) an eager PyTorch loop with an explicit A (how
+public implementations train), (c) fwrnn with the explicit-A form, (d) a vmapped
+population of --population members. Timed repetitions are interleaved across variants so
+the ratios hold on a noisy machine. --memory_sweep adds the planned peak memory of a
+gradient for sequence lengths 11 … 1024 in both forms.
+"""
+
+import json
+import os
+import platform
+
+import jax
+import numpy as np
+from absl import app, flags, logging
+from ml_collections import config_flags
+
+from fwrnn import assoc_data
+from fwrnn.bench import flop_model, measure
+
+_CONFIG = config_flags.DEFINE_config_file('config', 'configs/assoc_recall.py', 'Config to time.')
+_STEPS = flags.DEFINE_integer('steps', 200, 'Optimisation steps per timed repetition.')
+_REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repetitions per variant (after warm-up).')
+_POPULATION = flags.DEFINE_integer('population', 16, 'Members of variant (d); 0 skips it.')
+_TORCH = flags.DEFINE_bool('torch', True, 'Time the eager PyTorch reference (b).')
+_MEMORY_SWEEP = flags.DEFINE_bool('memory_sweep', False, 'Sweep T for peak gradient memory.')
+_OUT = flags.DEFINE_string('out', None, 'Write the results as JSON here.')
+
+SWEEP_LENGTHS = (11, 64, 128, 256, 512, 1024)
+SWEEP_HIDDEN, SWEEP_BATCH = 128, 32
+
+
+def _timers(config):
+  """name → (seconds-for-n-steps function, sequences per step, extra facts)."""
+  timers = {}
+  fwrnn_step = measure.CompiledTraining(config)
+  timers['fwrnn'] = (fwrnn_step.time_steps, 1, fwrnn_step)
+  if _TORCH.value:
+    from fwrnn.bench import torch_reference
+    batch = assoc_data.sample(np.random.default_rng(0),
+                              config.train.batch_size, config.data.num_pairs)
+    timers['pytorch_eager'] = (
+        lambda n: torch_reference.time_training(batch.x, batch.y, config.model.hidden_size,
+                                                config.model.inner_steps, n), 1, None)
+  explicit = config.copy_and_resolve_references()
+  explicit.model.form = 'explicit'
+  explicit_step = measure.CompiledTraining(explicit)
+  timers['fwrnn_explicit'] = (explicit_step.time_steps, 1, explicit_step)
+  if _POPULATION.value > 1:
+    population = measure.CompiledTraining(config, _POPULATION.value)
+    timers[f'fwrnn_population{_POPULATION.value}'] = (population.time_steps, _POPULATION.value,
+                                                       population)
+  return timers
+
+
+def main(argv):
+  del argv
+  logging.set_verbosity(logging.WARNING)
+  config = _CONFIG.value
+  m, batch, steps = config.model, config.train.batch_size, _STEPS.value
+  length = assoc_data.sequence_length(config.data.num_pairs)
+  flops = flop_model.train_step_flops(m.name, m.hidden_size, length, batch, m.inner_steps,
+                                      m.head_size, m.ln_on_h0)
+  timers = _timers(config)
+  for run_steps, _, _ in timers.values():
+    run_steps(steps)  # warm-up
+  seconds = {name: [] for name in timers}
+  for _ in range(_REPEATS.value):
+    for name, (run_steps, _, _) in timers.items():
+      seconds[name].append(run_steps(steps))
+  peak = measure.matmul_peak_flops()
+
+  rows = {}
+  for name, (_, members, compiled) in timers.items():
+    steps_per_s = measure.summarise(seconds[name], steps)
+    rows[name] = {
+        'members': members,
+        'steps_per_second': steps_per_s,
+        'sequences_per_second': {k: v * batch * members for k, v in steps_per_s.items()},
+        'flops_per_second': steps_per_s['median'] * flops * members,
+        'fraction_of_peak': steps_per_s['median'] * flops * members / peak,
+        'compile_seconds': compiled.compile_seconds if compiled else None,
+        'planned_peak_bytes': compiled.peak_bytes if compiled else None,
+    }
+  if 'pytorch_eager' in rows:
+    reference = rows['pytorch_eager']['sequences_per_second']['median']
+    for row in rows.values():
+      row['speedup_vs_pytorch_eager'] = row['sequences_per_second']['median'] / reference
+
+  report = {
+      'machine': {'platform': platform.platform(), 'processor': platform.processor(),
+                  'cpu_count': os.cpu_count(), 'device': str(jax.devices()[0]),
+                  'jax': jax.__version__},
+      'config': {'model': m.name, 'hidden_size': m.hidden_size, 'inner_steps': m.inner_steps,
+                 'form': m.form, 'batch_size': batch, 'sequence_length': length},
+      'flops_per_step': flops, 'matmul_peak_flops_per_second': peak,
+      'steps_per_repeat': steps, 'repeats': _REPEATS.value, 'variants': rows,
+  }
+  print(f'{m.name} R={m.hidden_size} T={length} B={batch} S={m.inner_steps} on {jax.devices()[0]}; '
+        f'{flops / 1e6:.1f} MFLOP per step; matmul peak {peak / 1e9:.0f} GFLOP/s')
+  print(f'{"variant":<22}{"seq/s (median)":>16}{"min":>10}{"max":>10}{"GFLOP/s":>10}'
+        f'{"% peak":>8}{"vs torch":>10}{"compile s":>11}')
+  for name, row in rows.items():
+    seq = row['sequences_per_second']
+    compile_s = f'{row["compile_seconds"]:.1f}' if row['compile_seconds'] else '-'
+    print(f'{name:<22}{seq["median"]:>16.0f}{seq["min"]:>10.0f}{seq["max"]:>10.0f}'
+          f'{row["flops_per_second"] / 1e9:>10.1f}{100 * row["fraction_of_peak"]:>8.1f}'
+          f'{row.get("speedup_vs_pytorch_eager", float("nan")):>10.1f}{compile_s:>11}')
+
+  if _MEMORY_SWEEP.value:
+    sweep = config.copy_and_resolve_references()
+    sweep.model.hidden_size = SWEEP_HIDDEN
+    report['memory_sweep'] = {'hidden_size': SWEEP_HIDDEN, 'batch_size': SWEEP_BATCH, 'rows': []}
+    print(f'\nplanned peak memory of one gradient, H={SWEEP_HIDDEN}, B={SWEEP_BATCH} (MiB)')
+    print(f'{"T":>6}{"implicit":>12}{"explicit":>12}')
+    for length in SWEEP_LENGTHS:
+      row = {'sequence_length': length}
+      for form in ('implicit', 'explicit'):
+        sweep.model.form = form
+        row[form] = measure.gradient_peak_bytes(sweep, length, SWEEP_BATCH)
+      report['memory_sweep']['rows'].append(row)
+      print(f'{length:>6}{row["implicit"] / 2**20:>12.1f}{row["explicit"] / 2**20:>12.1f}')
+
+  if _OUT.value:
+    os.makedirs(os.path.dirname(_OUT.value) or '.', exist_ok=True)
+    with open(_OUT.value, 'w') as f:
+      json.dump(report, f, indent=2)
+    print(f'wrote {_OUT.value}')
+
+
+if __name__ == '__main__':
+  app.run(main)
