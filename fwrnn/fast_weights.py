@@ -11,8 +11,10 @@ Shapes are named once, as suffixes: T time, B batch, H hidden units.
 `settle` is the inner loop; the two forms differ only in how they compute A(t)·v.
 The implicit form (default) never builds A: A(t)·v = η Σ_{τ≤t} λ^{t−τ} h(τ)⟨h(τ), v⟩,
 attention over the states kept in a B×T×H buffer (batch-leading: XLA's batched mat-vec
-is several times faster that way on CPU). Its gradient is a custom VJP that
-recomputes each step backwards, so training memory grows as T·B·H rather than T²·B·H.
+is several times faster that way on CPU). For sequences longer than SHORT_SEQUENCE its
+gradient is a custom VJP that recomputes each step backwards, so training memory grows as
+T·B·H rather than the T²·B·H of autodiff, which saves the buffer at every step; shorter
+ones use autodiff, faster where those residuals are small.
 The explicit form carries A (B×H×H per sequence) and is differentiated by autodiff.
 """
 
@@ -25,9 +27,12 @@ import jax.numpy as jnp
 from fwrnn.layer_norm import layer_norm
 
 
+SHORT_SEQUENCE = 32
+
+
 def scan_unroll(num_steps: int) -> int:
   """Short sequences are unrolled whole: on CPU each loop iteration has a fixed cost."""
-  return num_steps if num_steps <= 32 else 8
+  return num_steps if num_steps <= SHORT_SEQUENCE else 8
 
 
 class CellParams(NamedTuple):
@@ -158,9 +163,15 @@ def _tree_zeros(tree):
   return jax.tree.map(jnp.zeros_like, tree)
 
 
-def run_implicit(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
-                 x_proj_TxBxH: jax.Array) -> jax.Array:
-  """Returns h(1) … h(T) (T×B×H) without building A; memory-lean gradient."""
+def run_implicit_autodiff(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
+                          x_proj_TxBxH: jax.Array) -> jax.Array:
+  """Returns h(1) … h(T) (T×B×H) without building A; gradient memory T²·B·H."""
+  return _implicit_forward(cell, dyn, opts, x_proj_TxBxH)
+
+
+def run_implicit_recompute(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
+                           x_proj_TxBxH: jax.Array) -> jax.Array:
+  """Returns h(1) … h(T) (T×B×H) without building A; gradient memory T·B·H."""
 
   @jax.custom_vjp
   def sequence(cell, dyn, x_proj):
@@ -176,6 +187,14 @@ def run_implicit(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
 
   sequence.defvjp(sequence_fwd, sequence_bwd)
   return sequence(cell, dyn, x_proj_TxBxH)
+
+
+def run_implicit(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
+                 x_proj_TxBxH: jax.Array) -> jax.Array:
+  """Returns h(1) … h(T) (T×B×H) without building A, with the gradient that suits T."""
+  if len(x_proj_TxBxH) <= SHORT_SEQUENCE:
+    return run_implicit_autodiff(cell, dyn, opts, x_proj_TxBxH)
+  return run_implicit_recompute(cell, dyn, opts, x_proj_TxBxH)
 
 
 FORMS = {'implicit': run_implicit, 'explicit': run_explicit}

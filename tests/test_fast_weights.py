@@ -41,21 +41,23 @@ def test_scan_equals_numpy_loop_of_equations(form, opts):
   np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
 
 
+@pytest.mark.parametrize('implicit', [fast_weights.run_implicit_autodiff,
+                                      fast_weights.run_implicit_recompute], ids=lambda f: f.__name__)
 @pytest.mark.parametrize('inner_steps', [1, 2])
-def test_implicit_and_explicit_forms_agree_in_outputs_and_gradients(inner_steps):
+def test_implicit_and_explicit_forms_agree_in_outputs_and_gradients(implicit, inner_steps):
   cell, x = random_cell(), random_inputs()
   opts = CellOptions(inner_steps, True, False)
   weights = jnp.asarray(np.random.default_rng(2).normal(size=(T, B, H)), jnp.float32)
 
-  def loss(cell, dyn, x, form):
-    return jnp.sum(weights * fast_weights.run(cell, dyn, opts, x, form))
+  def loss(cell, dyn, x, run):
+    return jnp.sum(weights * run(cell, dyn, opts, x))
 
   dyn = FastDynamics(jnp.float32(0.9), jnp.float32(0.7))
   grad = jax.grad(loss, argnums=(0, 1, 2))
-  value_i, value_e = loss(cell, dyn, x, 'implicit'), loss(cell, dyn, x, 'explicit')
-  np.testing.assert_allclose(value_i, value_e, rtol=1e-5)
-  for g_i, g_e in zip(jax.tree.leaves(grad(cell, dyn, x, 'implicit')),
-                      jax.tree.leaves(grad(cell, dyn, x, 'explicit'))):
+  explicit = fast_weights.run_explicit
+  np.testing.assert_allclose(loss(cell, dyn, x, implicit), loss(cell, dyn, x, explicit), rtol=1e-5)
+  for g_i, g_e in zip(jax.tree.leaves(grad(cell, dyn, x, implicit)),
+                      jax.tree.leaves(grad(cell, dyn, x, explicit))):
     assert np.abs(g_e).max() > 0
     np.testing.assert_allclose(g_i, g_e, rtol=2e-4, atol=2e-5)
 
@@ -106,12 +108,15 @@ def test_layer_norm_is_over_hidden_units_of_each_example():
   np.testing.assert_allclose(layer_norm(u, gain, bias), out * gain + bias, rtol=1e-5)
 
 
-def test_implicit_gradient_memory_does_not_save_the_buffer_per_step():
-  """The custom VJP keeps O(T·B·H) residuals; plain autodiff of the scan would keep T×(T·B·H)."""
-  steps, hidden = 64, 8
-  cell, x = random_cell(hidden=hidden), random_inputs(steps=steps, batch=2, hidden=hidden)
-  opts = CellOptions()
-  loss = lambda x: jnp.sum(fast_weights.run(cell, DYN, opts, x, 'implicit'))
-  _, backward = jax.vjp(loss, x)  # a pytree whose leaves are the saved residuals
-  saved = sum(a.size for a in jax.tree.leaves(backward))
-  assert saved < 10 * steps * 2 * hidden
+def test_long_sequences_keep_gradient_residuals_linear_in_length():
+  """Past SHORT_SEQUENCE the default keeps O(T·B·H) residuals; autodiff keeps T×(T·B·H)."""
+  steps, batch, hidden = 64, 2, 8
+  cell, x = random_cell(hidden=hidden), random_inputs(steps=steps, batch=batch, hidden=hidden)
+
+  def saved_numbers(run):
+    _, backward = jax.vjp(lambda x: jnp.sum(run(cell, DYN, CellOptions(), x)), x)
+    return sum(a.size for a in jax.tree.leaves(backward))  # the residuals it keeps
+
+  assert steps > fast_weights.SHORT_SEQUENCE
+  assert saved_numbers(fast_weights.run_implicit) < 10 * steps * batch * hidden
+  assert saved_numbers(fast_weights.run_implicit_autodiff) > steps * steps * batch * hidden
