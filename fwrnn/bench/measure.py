@@ -2,8 +2,6 @@
 
 import statistics
 import time
-from typing import Callable
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -41,19 +39,16 @@ class CompiledTraining:
   """A config's run_steps, compiled for one member or a vmapped population of members."""
 
   def __init__(self, config, population: int = 1):
-    self.config = config
-    model, tx, _ = train.build(config)
+    model, tx, state = train.build(config)
     d = config.data
     splits = assoc_data.make_splits(d.num_pairs, (d.num_train, 1, 1), d.seed)
     self.train_x, self.train_y = jax.device_put(tuple(splits.train))
     run_steps = train_steps.make_run_steps(model, tx, config.train.batch_size)
-    example_x = jnp.zeros((1, self.train_x.shape[1]), jnp.int32)
-    seeds = jnp.arange(population) + config.seed
-    init = lambda seed: train_steps.init_state(model, tx, seed, example_x)
-    if population == 1:
-      self.state = init(config.seed)
-    else:
-      self.state = jax.vmap(init)(seeds)
+    self.state = state
+    if population > 1:
+      example_x = jnp.zeros((1, self.train_x.shape[1]), jnp.int32)
+      init = lambda seed: train_steps.init_state(model, tx, seed, example_x)
+      self.state = jax.vmap(init)(jnp.arange(population) + config.seed)
       run_steps = jax.vmap(run_steps, in_axes=(0, None, None, None))
     started = time.perf_counter()
     self._run = jax.jit(run_steps, donate_argnums=0).lower(
@@ -76,5 +71,5 @@ def gradient_peak_bytes(config, steps: int, batch: int) -> int:
                        jnp.int32)
   labels = jnp.zeros((batch,), jnp.int32)
   params = model.init(jax.random.key(0), tokens[:1])
-  grad: Callable = jax.grad(lambda p: train_steps.loss_and_accuracy(model, p, tokens, labels)[0])
+  grad = jax.grad(lambda p: train_steps.loss_and_accuracy(model, p, tokens, labels)[0])
   return planned_peak_bytes(jax.jit(grad).lower(params).compile())
