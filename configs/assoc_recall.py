@@ -4,6 +4,10 @@ r"""Associative retrieval (Ba et al. 2016, Section 4.1): fast weights, R = 50, K
 
 Variants: `configs/assoc_recall.py:tiny` (a seconds-long smoke run used by the tests).
 Any field can be overridden, e.g. `--config.model.name=lstm --config.model.hidden_size=20`.
+
+    python scripts/sweep.py --config=configs/assoc_recall.py
+
+trains get_sweep(): 3 learning rates × 3 seeds of this config, as one population.
 """
 
 import ml_collections
@@ -15,7 +19,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   config.seed = 0  # Seeds parameters and batch order; the data splits use data.seed.
 
   config.model = ml_collections.ConfigDict()
-  config.model.name = 'fast_weights'  # fast_weights | irnn | lstm | ln_irnn (η = 0 control).
+  config.model.name = 'fast_weights'  # fast_weights | irnn | lstm | alstm | ln_irnn (η = 0).
   config.model.hidden_size = 50       # R, recurrent hidden units.
   config.model.fast_decay = 0.95      # λ, in (0, 1].
   config.model.fast_lr = 0.5          # η, ≥ 0 (ln_irnn forces 0).
@@ -23,6 +27,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   config.model.layer_norm = True      # LN on every inner step.
   config.model.ln_on_h0 = False       # Also LN the preliminary h_0 (paper: no).
   config.model.form = 'implicit'      # implicit (attention over past states) | explicit (carry A).
+  config.model.num_copies = 4         # alstm: redundant copies of the associative memory.
   config.model.embed_size = 100       # Learned embedding shared by every model.
   config.model.head_size = 100        # Head: H → head_size ReLU → 10 logits.
 
@@ -56,3 +61,11 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   elif variant:
     raise ValueError(f"unknown variant {variant!r} of assoc_recall.py; known: 'tiny'")
   return config
+
+
+def get_sweep(variant: str = '') -> list[dict]:
+  """Learning rates × seeds of the config's model: the members of one population."""
+  if variant == 'tiny':
+    return [{'train.learning_rate': lr, 'seed': seed} for lr in (1e-3, 3e-3) for seed in (0, 1)]
+  return [{'train.learning_rate': lr, 'seed': seed}
+          for lr in (3e-4, 1e-3, 3e-3) for seed in (0, 1, 2)]

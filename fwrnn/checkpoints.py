@@ -1,4 +1,4 @@
-"""Orbax checkpoints of the whole training state, one per evaluation point."""
+"""Orbax checkpoints of one run's training state, one per evaluation point."""
 
 import os
 
@@ -20,19 +20,33 @@ class Checkpoints:
     """The step of the newest complete checkpoint, or None."""
     return self._manager.latest_step()
 
-  def save(self, state: TrainState) -> None:
-    """Writes the state at its step (host copy first: the device buffers get donated)."""
-    host_state = jax.device_get(state)
+  def all_steps(self) -> list[int]:
+    """The steps of every complete checkpoint."""
+    return list(self._manager.all_steps())
+
+  def delete_after(self, step: int | None) -> None:
+    """Deletes the checkpoints newer than step (every one if step is None)."""
+    for saved in self.all_steps():
+      if step is None or saved > step:
+        self._manager.delete(saved)
+
+  def save(self, host_state: TrainState) -> None:
+    """Starts writing a host copy of the state at its step; wait() finishes it."""
     self._manager.save(int(host_state['step']), args=ocp.args.StandardSave(host_state))
+
+  def wait(self) -> None:
+    """Returns when every started save is complete on disk."""
     self._manager.wait_until_finished()
+
+  def restore(self, step: int, like: TrainState) -> TrainState:
+    """The checkpoint of `step`, shaped like `like`."""
+    target = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)
+    return self._manager.restore(step, args=ocp.args.StandardRestore(target))
 
   def restore_latest(self, like: TrainState) -> TrainState:
     """The newest checkpoint, shaped like `like`; `like` itself if there is none."""
     step = self.latest_step()
-    if step is None:
-      return like
-    target = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)
-    return self._manager.restore(step, args=ocp.args.StandardRestore(target))
+    return like if step is None else self.restore(step, like)
 
   def close(self) -> None:
     self._manager.close()

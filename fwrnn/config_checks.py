@@ -37,6 +37,10 @@ def validate(config: ml_collections.ConfigDict) -> None:
   _require(model.name in MODEL_NAMES, 'model.name', f'one of {", ".join(MODEL_NAMES)}',
            model.name)
   _integer(config, 'model.hidden_size', 1)
+  if model.name == 'alstm':
+    _require(model.hidden_size % 2 == 0, 'model.hidden_size',
+             'even for alstm (H/2 complex units)', model.hidden_size)
+  _integer(config, 'model.num_copies', 1)
   _require(0 < model.fast_decay <= 1, 'model.fast_decay', 'in (0, 1]', model.fast_decay)
   _require(model.fast_lr >= 0, 'model.fast_lr', '>= 0', model.fast_lr)
   _integer(config, 'model.inner_steps', 0)

@@ -11,9 +11,9 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from fwrnn import baselines, fast_weights
+from fwrnn import associative_lstm, baselines, fast_weights
 
-MODEL_NAMES = ('fast_weights', 'irnn', 'lstm', 'ln_irnn')
+MODEL_NAMES = ('fast_weights', 'irnn', 'lstm', 'alstm', 'ln_irnn')
 
 
 def uniform_fan_in(key, shape, dtype=jnp.float32):
@@ -99,6 +99,28 @@ class LSTMCore(nn.Module):
     return baselines.run_lstm(recurrent, x_proj_TxBx4H)
 
 
+def alstm_bias_init(key, shape, dtype=jnp.float32):
+  """Zero biases except 1 on the forget gate (the first H/2 pre-activations)."""
+  del key
+  hidden = shape[0] * 2 // 9  # shape[0] = 4.5 H
+  return jnp.zeros(shape, dtype).at[:hidden // 2].set(1.0)
+
+
+class AssociativeLSTMCore(nn.Module):
+  """The Associative LSTM: H real units as H/2 complex ones, num_copies memory copies."""
+  hidden_size: int
+  num_copies: int = 4
+
+  @nn.compact
+  def __call__(self, tokens_BxT, embedding_VxE):
+    hidden = self.hidden_size
+    width = associative_lstm.projection_size(hidden)
+    recurrent = self.param('recurrent', uniform_fan_in, (hidden, width))
+    x_proj_TxBxG = InputProjection(width, alstm_bias_init, name='input')(tokens_BxT, embedding_VxE)
+    perms = associative_lstm.copy_permutations(self.num_copies, hidden // 2)
+    return associative_lstm.run_alstm(recurrent, perms, x_proj_TxBxG)
+
+
 class SequenceClassifier(nn.Module):
   """Embedding → core → H → head_size ReLU → classes, read at the last time step."""
   core: nn.Module
@@ -123,6 +145,8 @@ def build_core(model_cfg: ml_collections.ConfigDict, fast_decay=None, fast_lr=No
     return IRNNCore(model_cfg.hidden_size)
   if name == 'lstm':
     return LSTMCore(model_cfg.hidden_size)
+  if name == 'alstm':
+    return AssociativeLSTMCore(model_cfg.hidden_size, model_cfg.num_copies)
   return FastWeightsCore(
       hidden_size=model_cfg.hidden_size,
       fast_decay=model_cfg.fast_decay if fast_decay is None else fast_decay,

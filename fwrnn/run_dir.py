@@ -4,15 +4,18 @@
     <workdir>/results.json   final metrics
     <workdir>/checkpoints/   orbax checkpoints
     <workdir>/tb/            TensorBoard event files
+    <workdir>/valid_curve.csv  validation loss and error at every evaluation
 """
 
 import json
 import os
 
 import ml_collections
+import numpy as np
 
 from fwrnn.errors import RunError
 
+CURVE_FILE = 'valid_curve.csv'
 # Fields that a resumed run may change: how long, how often to log, and the optimizer's
 # rate and clipping (which apply from the resumed step on, e.g. after a divergence).
 RESUMABLE_FIELDS = ('train.num_steps', 'train.log_every', 'train.eval_every',
@@ -87,3 +90,36 @@ def _same_outcome(old: dict, new: dict) -> bool:
   timing = ('train_seconds', 'steps_per_second', 'compile_seconds')
   strip = lambda r: {k: v for k, v in r.items() if k not in timing}
   return strip(old) == strip(new)
+
+
+def append_curve(workdir: str, step: int, valid_loss: float, valid_error: float) -> None:
+  """Adds one evaluation to <workdir>/valid_curve.csv (step, loss, error %)."""
+  path = os.path.join(workdir, CURVE_FILE)
+  new = not os.path.exists(path)
+  with open(path, 'a') as f:
+    if new:
+      f.write('step,valid_loss,valid_error\n')
+    f.write(f'{step},{valid_loss:.6g},{valid_error:.6g}\n')
+
+
+def truncate_curve(workdir: str, step: int) -> None:
+  """Drops evaluations after `step` from the curve (they are redone when a run resumes)."""
+  path = os.path.join(workdir, CURVE_FILE)
+  if not os.path.exists(path):
+    return
+  with open(path) as f:
+    lines = f.readlines()
+  kept = lines[:1] + [line for line in lines[1:] if int(line.split(',')[0]) <= step]
+  with open(path, 'w') as f:
+    f.writelines(kept)
+
+
+def read_curve(workdir: str) -> np.ndarray:
+  """The validation curve of a run: rows of (step, loss, error %)."""
+  return np.loadtxt(os.path.join(workdir, CURVE_FILE), delimiter=',', skiprows=1, ndmin=2)
+
+
+def read_results(workdir: str) -> dict:
+  """The results.json of a finished run."""
+  with open(os.path.join(workdir, 'results.json')) as f:
+    return json.load(f)

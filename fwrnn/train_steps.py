@@ -36,8 +36,13 @@ def with_learning_rate(state: TrainState, learning_rate) -> TrainState:
   return dict(state, opt_state=optax.tree_utils.tree_set(state['opt_state'], learning_rate=rate))
 
 
-def init_state(model: nn.Module, tx: optax.GradientTransformation, seed, example_x) -> TrainState:
-  """A fresh training state: parameters, optimizer, step, best-so-far and data order key."""
+def init_state(model: nn.Module, tx: optax.GradientTransformation, seed, example_x,
+               num_examples: int) -> TrainState:
+  """A fresh training state: parameters, optimizer, step, best-so-far and the data order.
+
+  The order of the current epoch is kept (it is a sort of num_examples keys, worth doing
+  once an epoch, not once a call); order_epoch = -1 marks it as not yet drawn.
+  """
   param_key, data_key = jax.random.split(jax.random.key(seed))
   params = model.init(param_key, example_x)
   return {
@@ -48,6 +53,8 @@ def init_state(model: nn.Module, tx: optax.GradientTransformation, seed, example
       'best_valid_error': jnp.full((), jnp.inf, jnp.float32),
       'best_step': jnp.zeros((), jnp.int32),
       'data_key': jax.random.key_data(data_key),
+      'epoch_order': jnp.zeros((num_examples,), jnp.int32),
+      'order_epoch': jnp.full((), -1, jnp.int32),
   }
 
 
@@ -58,8 +65,8 @@ def loss_and_accuracy(model: nn.Module, params, x_BxT, y_B):
   return loss, jnp.mean(jnp.argmax(logits, -1) == y_B)
 
 
-def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_size: int):
-  """Returns run_steps(state, train_x, train_y, n) -> (state, metric sums over the n steps)."""
+def make_train_step(model: nn.Module, tx: optax.GradientTransformation) -> Callable:
+  """Returns train_step(state, x, y) -> (state, metrics): one Adam step on one batch."""
 
   def train_step(state, x_BxT, y_B):
     grad_fn = jax.value_and_grad(lambda p: loss_and_accuracy(model, p, x_BxT, y_B), has_aux=True)
@@ -69,24 +76,68 @@ def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_siz
                  opt_state=opt_state, step=state['step'] + 1)
     return state, {'loss': loss, 'accuracy': accuracy, 'grad_norm': optax.tree.norm(grads)}
 
+  return train_step
+
+
+def epoch_order(data_key, epoch, num_examples: int) -> jax.Array:
+  """The order of the training examples in one epoch of one run (a permutation, N)."""
+  key = jax.random.fold_in(jax.random.wrap_key_data(data_key), epoch)
+  return jax.random.permutation(key, num_examples)
+
+
+def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_size: int):
+  """Returns run_steps(state, train_x, train_y, n) -> (state, metric sums over the n steps)."""
+  train_step = make_train_step(model, tx)
+
+  def step_on_rows(state, train_x, train_y, order, start):
+    rows = jax.lax.dynamic_slice_in_dim(order, start, batch_size)
+    return train_step(state, train_x[rows], train_y[rows])
+
+  return _run_steps_by_epoch(step_on_rows, epoch_order, batch_size)
+
+
+def make_population_run_steps(model_of: Callable[[dict], nn.Module],
+                              tx: optax.GradientTransformation, batch_size: int):
+  """run_steps for a population: every leaf of the state has a leading member axis.
+
+  state['hyper'] holds each member's numbers that enter the model (model_of(hyper) builds
+  it); the learning rate lives in the optimizer state. Every member draws its batches from
+  its own data_key, exactly as it would alone; the step is vmapped, the loop is shared.
+  """
+
+  def member_step(state, train_x, train_y, order, start):
+    rows = jax.lax.dynamic_slice_in_dim(order, start, batch_size)
+    return make_train_step(model_of(state['hyper']), tx)(state, train_x[rows], train_y[rows])
+
+  step_on_rows = jax.vmap(member_step, in_axes=(0, None, None, 0, None))
+  return _run_steps_by_epoch(step_on_rows, jax.vmap(epoch_order, in_axes=(0, None, None)),
+                             batch_size)
+
+
+def _run_steps_by_epoch(step_on_rows: Callable, order_of: Callable, batch_size: int):
+  """The loop of many steps in one call: epoch segments (while) of steps (fori)."""
+
   def run_steps(state, train_x, train_y, num_steps):
     num_examples = train_x.shape[0]
     steps_per_epoch = num_examples // batch_size
-    data_key = jax.random.wrap_key_data(state['data_key'])
+    members_shape = state['step'].shape  # () for one run, (P,) for a population
 
     def epoch_segment(carry):
       """The steps up to the end of this call or of the current epoch, whichever is first."""
       state, sums, first_bad_step, remaining = carry
-      epoch, offset = jnp.divmod(state['step'], steps_per_epoch)
-      order = jax.random.permutation(jax.random.fold_in(data_key, epoch), num_examples)
+      step = jnp.max(state['step'])  # members of a population move in lockstep
+      epoch, offset = jnp.divmod(step, steps_per_epoch)
+      order = jax.lax.cond(jnp.max(state['order_epoch']) == epoch,
+                           lambda: state['epoch_order'],
+                           lambda: order_of(state['data_key'], epoch, num_examples))
+      state = dict(state, epoch_order=order,
+                   order_epoch=jnp.full_like(state['order_epoch'], epoch))
 
       def step_in_epoch(i, carry):
         state, sums, first_bad_step = carry
-        rows = jax.lax.dynamic_slice_in_dim(order, (offset + i) * batch_size, batch_size)
-        step = state['step']
-        state, metrics = train_step(state, train_x[rows], train_y[rows])
+        state, metrics = step_on_rows(state, train_x, train_y, order, (offset + i) * batch_size)
         first_bad_step = jnp.where((first_bad_step < 0) & ~jnp.isfinite(metrics['loss']),
-                                   step, first_bad_step)
+                                   step + i, first_bad_step)
         return state, jax.tree.map(jnp.add, sums, metrics), first_bad_step
 
       count = jnp.minimum(remaining, steps_per_epoch - offset)
@@ -94,8 +145,10 @@ def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_siz
                                                       (state, sums, first_bad_step))
       return state, sums, first_bad_step, remaining - count
 
-    sums = {name: jnp.zeros((), jnp.float32) for name in ('loss', 'accuracy', 'grad_norm')}
-    carry = (state, sums, jnp.full((), -1, jnp.int32), jnp.asarray(num_steps, jnp.int32))
+    sums = {name: jnp.zeros(members_shape, jnp.float32)
+            for name in ('loss', 'accuracy', 'grad_norm')}
+    carry = (state, sums, jnp.full(members_shape, -1, jnp.int32),
+             jnp.asarray(num_steps, jnp.int32))
     state, sums, first_bad_step, _ = jax.lax.while_loop(lambda c: c[-1] > 0, epoch_segment, carry)
     return state, dict(sums, first_bad_step=first_bad_step)
 

@@ -5,7 +5,8 @@ r"""Training-speed and memory benchmark, variants measured side by side in one r
 
 Variants: (a) fwrnn's training step, (b) an eager PyTorch loop with an explicit A (how
 public implementations train), (c) fwrnn with the explicit-A form, (d) a vmapped
-population of --population members. Timed repetitions are interleaved across variants so
+population of --population members (on a CPU each core is a device, as for sweeps;
+a single run uses one). Timed repetitions are interleaved across variants so
 the ratios hold on a noisy machine. --memory_sweep adds the planned peak memory of a
 gradient for sequence lengths 11 … 1024 in both forms.
 """
@@ -14,7 +15,11 @@ import json
 import os
 import platform
 
-import jax
+from fwrnn import host_devices
+
+host_devices.split_cpu_into_cores()  # before JAX starts: populations spread over the cores
+
+import jax  # noqa: E402
 import numpy as np
 from absl import app, flags, logging
 from ml_collections import config_flags
@@ -79,6 +84,7 @@ def main(argv):
     steps_per_s = measure.summarise(seconds[name], steps)
     rows[name] = {
         'members': members,
+        'devices': compiled.devices if compiled else None,
         'steps_per_second': steps_per_s,
         'sequences_per_second': {k: v * batch * members for k, v in steps_per_s.items()},
         'flops_per_second': steps_per_s['median'] * flops * members,

@@ -58,3 +58,30 @@ def lstm(U, x_proj):
     h = sigmoid(o) * np.tanh(c)
     outputs.append(h)
   return np.stack(outputs)
+
+
+def associative_lstm(U, perms, x_proj):
+  """The A-LSTM with NumPy complex numbers: U is H×G, perms S×N, x_proj T×B×G."""
+  sigmoid = lambda v: 1.0 / (1.0 + np.exp(-v))
+  hidden = U.shape[0]
+  n = hidden // 2
+  as_complex = lambda v: v[:, :n] + 1j * v[:, n:]
+  bound = lambda z: z / np.maximum(1.0, np.abs(z))
+  batch = x_proj.shape[1]
+  h = np.zeros((batch, hidden))
+  copies = [np.zeros((batch, n), complex) for _ in perms]
+  outputs = []
+  for x_t in x_proj:
+    pre = x_t + h @ U
+    f, i, o = sigmoid(pre[:, :n]), sigmoid(pre[:, n:2 * n]), sigmoid(pre[:, 2 * n:3 * n])
+    r_in = bound(as_complex(pre[:, 3 * n:3 * n + hidden]))
+    r_out = bound(as_complex(pre[:, 3 * n + hidden:3 * n + 2 * hidden]))
+    u = bound(as_complex(pre[:, 3 * n + 2 * hidden:]))
+    read = np.zeros((batch, n), complex)
+    for s, perm in enumerate(perms):
+      copies[s] = f * copies[s] + r_in[:, perm] * (i * u)
+      read += r_out[:, perm] * copies[s]
+    out = o * bound(read / len(perms))
+    h = np.concatenate([out.real, out.imag], axis=1)
+    outputs.append(h)
+  return np.stack(outputs)

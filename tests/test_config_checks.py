@@ -21,7 +21,8 @@ def test_default_and_tiny_configs_are_valid():
     ('model.fast_decay', 1.5, r'model.fast_decay must be in \(0, 1\]'),
     ('model.fast_lr', -0.1, 'model.fast_lr must be >= 0'),
     ('model.inner_steps', -1, 'model.inner_steps must be an integer >= 0'),
-    ('model.name', 'gru', 'model.name must be one of fast_weights, irnn, lstm, ln_irnn'),
+    ('model.name', 'gru', 'model.name must be one of fast_weights, irnn, lstm, alstm, ln_irnn'),
+    ('model.num_copies', 0, 'model.num_copies must be an integer >= 1'),
     ('model.form', 'dense', 'model.form must be one of implicit, explicit'),
     ('data.num_pairs', 27, 'data.num_pairs must be an integer in 1..26'),
     ('data.num_pairs', 0, 'data.num_pairs must be an integer in 1..26'),
@@ -53,3 +54,20 @@ def test_train_script_reports_one_line_and_fails(tmp_path):
   assert result.returncode != 0
   assert result.stderr.strip() == 'error: config field model.fast_decay must be in (0, 1], got 1.5'
   assert not (tmp_path / 'run').exists()
+
+
+def test_alstm_needs_an_even_hidden_size():
+  config = assoc_recall.get_config()
+  config.model.update(name='alstm', hidden_size=21)
+  with pytest.raises(ConfigError, match='model.hidden_size must be even for alstm'):
+    validate(config)
+
+
+def test_sweep_script_names_a_bad_grid_in_one_line(tmp_path):
+  result = subprocess.run(
+      [sys.executable, 'scripts/sweep.py', '--config=configs/assoc_recall.py:tiny',
+       '--grid=model.hiden_size=8,9', f'--sweep_dir={tmp_path}/sweep'],
+      capture_output=True, text=True, timeout=120)
+  assert result.returncode != 0
+  assert result.stderr.strip() == 'error: sweep field model.hiden_size is not a config field'
+  assert not (tmp_path / 'sweep').exists()

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from configs import assoc_recall
-from fwrnn import assoc_data, baselines, models
+from fwrnn import assoc_data, associative_lstm, baselines, models
 from tests import reference
 
 
@@ -76,3 +76,23 @@ def test_folded_input_projection_equals_embed_then_project():
                               jnp.float32(bias))
   want = np.einsum('bte,eh->tbh', table[tokens], kernel) + bias
   np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_associative_lstm_scan_equals_numpy_complex_loop():
+  rng = np.random.default_rng(2)
+  hidden, copies = 6, 3
+  width = associative_lstm.projection_size(hidden)
+  U, x = rng.normal(0, 0.5, (hidden, width)), rng.normal(0, 1.5, (7, 3, width))
+  perms = associative_lstm.copy_permutations(copies, hidden // 2)
+  assert sorted(perms[1]) == list(range(hidden // 2)) and not np.array_equal(perms[0], perms[1])
+  got = associative_lstm.run_alstm(jnp.float32(U), perms, jnp.float32(x))
+  np.testing.assert_allclose(got, reference.associative_lstm(U, perms, x), rtol=1e-4, atol=1e-5)
+
+
+def test_associative_lstm_gradient_is_finite_at_zero_state():
+  hidden = 4
+  x = jnp.zeros((3, 2, associative_lstm.projection_size(hidden)))
+  perms = associative_lstm.copy_permutations(2, hidden // 2)
+  loss = lambda U: jnp.sum(associative_lstm.run_alstm(U, perms, x) ** 2)
+  grad = jax.grad(loss)(jnp.zeros((hidden, x.shape[-1])))
+  assert np.all(np.isfinite(grad))

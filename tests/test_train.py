@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from configs import assoc_recall
-from fwrnn import assoc_data, train, train_steps
+from fwrnn import assoc_data, memory_picture, train, train_steps
 from fwrnn.errors import RunError
 from fwrnn.inference import TrainedRun
 
@@ -121,3 +121,19 @@ def test_evaluate_names_the_bad_line_and_a_missing_checkpoint(trained, tmp_path)
                         '--sequence=c9k8j3f1??c'], capture_output=True, text=True, timeout=120)
   assert out.returncode != 0
   assert out.stderr.strip() == f'error: {tmp_path} is not a run directory: it has no config.json'
+
+
+def test_memory_picture_weights_rebuild_the_answer(trained, tmp_path):
+  workdir, _ = trained
+  run = TrainedRun(workdir)
+  sequence = 'c9k8j3f1??c'
+  weights, h_last = memory_picture.query_attention(run, assoc_data.encode(sequence))
+  assert weights.shape == (run.config.model.inner_steps, len(sequence) - 1)
+  p = run.params['params']
+  hidden = np.maximum(h_last @ p['head']['kernel'] + p['head']['bias'], 0)
+  logits = hidden @ p['logits']['kernel'] + p['logits']['bias']
+  want = run._logits(run.params, assoc_data.encode(sequence)[None])[0]
+  np.testing.assert_allclose(logits, want, rtol=1e-4, atol=1e-5)
+  path = tmp_path / 'memory.png'
+  assert memory_picture.draw(run, sequence, str(path)) == int(np.argmax(want))
+  assert path.read_bytes()[:4] == b'\x89PNG'

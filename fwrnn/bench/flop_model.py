@@ -11,11 +11,13 @@ NUM_CLASSES = 10
 
 
 def forward_flops_per_sequence(name: str, hidden: int, steps: int, inner_steps: int = 1,
-                               head: int = 100, ln_on_h0: bool = False) -> int:
+                               head: int = 100, ln_on_h0: bool = False, copies: int = 4) -> int:
   """Forward FLOPs of one sequence of length `steps` through the core and head."""
   head_flops = 2 * (hidden * head + head * NUM_CLASSES)
   if name == 'lstm':
     return steps * (2 * hidden * 4 * hidden + 10 * hidden) + head_flops
+  if name == 'alstm':  # 4.5H pre-activations; per copy two complex products (6 FLOPs a pair)
+    return steps * (2 * hidden * 9 * hidden // 2 + 6 * hidden * 2 * copies + 20 * hidden) + head_flops
   if name == 'irnn':
     return steps * 2 * hidden * hidden + head_flops
   fast = 0 if name == 'ln_irnn' else 1

@@ -6,7 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fwrnn import assoc_data, train, train_steps
+from fwrnn import assoc_data, devices, train, train_steps
 
 
 def summarise(seconds: list[float], work: float) -> dict:
@@ -36,25 +36,26 @@ def planned_peak_bytes(compiled) -> int:
 
 
 class CompiledTraining:
-  """A config's run_steps, compiled for one member or a vmapped population of members."""
+  """The training steps of a config as train.py runs them: a population of 1 or more members,
+  spread over the devices (one per core on a CPU when benchmark.py splits the host)."""
 
   def __init__(self, config, population: int = 1):
-    model, tx, state = train.build(config)
+    mesh = devices.member_mesh(population)
     d = config.data
     splits = assoc_data.make_splits(d.num_pairs, (d.num_train, 1, 1), d.seed)
-    self.train_x, self.train_y = jax.device_put(tuple(splits.train))
-    run_steps = train_steps.make_run_steps(model, tx, config.train.batch_size)
-    self.state = state
-    if population > 1:
-      example_x = jnp.zeros((1, self.train_x.shape[1]), jnp.int32)
-      init = lambda seed: train_steps.init_state(model, tx, seed, example_x)
-      self.state = jax.vmap(init)(jnp.arange(population) + config.seed)
-      run_steps = jax.vmap(run_steps, in_axes=(0, None, None, None))
+    self.train_x, self.train_y = jax.device_put(tuple(splits.train), devices.replicated(mesh))
+    seeds = jnp.arange(population) + config.seed
+    numbers = [jnp.full(population, n) for n in train.member_numbers(config)[1:]]
+    self.state = jax.jit(jax.vmap(train.member_init(config)),
+                         out_shardings=devices.members(mesh))(seeds, *numbers)
+    run_steps = train_steps.make_population_run_steps(
+        train.model_of(config), train_steps.make_optimizer(config.train), config.train.batch_size)
     started = time.perf_counter()
-    self._run = jax.jit(run_steps, donate_argnums=0).lower(
+    self._run = jax.jit(run_steps, donate_argnums=0, out_shardings=devices.members(mesh)).lower(
         self.state, self.train_x, self.train_y, jnp.int32(1)).compile()
     self.compile_seconds = time.perf_counter() - started
     self.peak_bytes = planned_peak_bytes(self._run)
+    self.devices = mesh.devices.size
 
   def time_steps(self, steps: int) -> float:
     """Seconds for `steps` optimisation steps (of every member)."""

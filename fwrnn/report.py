@@ -1,0 +1,221 @@
+"""Tables and figures of finished sweeps: Table 1 beside the paper's, and the controls.
+
+Everything here is read from the sweep's CSV and its members' run directories; nothing is
+typed in except the paper's own numbers, for comparison.
+"""
+
+import collections
+import os
+
+import matplotlib
+import numpy as np
+
+from fwrnn import run_dir
+
+matplotlib.use('Agg')
+from matplotlib import pyplot as plt  # noqa: E402  (after choosing the file-only backend)
+
+# The paper's Table 1 (test error %, K = 4), by (model, R).
+PAPER_TABLE1 = {
+    ('irnn', 20): 62.11, ('irnn', 50): 60.23, ('irnn', 100): 0.34,
+    ('lstm', 20): 60.81, ('lstm', 50): 1.85, ('lstm', 100): 0.0,
+    ('alstm', 20): 60.13, ('alstm', 50): 1.62, ('alstm', 100): 0.0,
+    ('fast_weights', 20): 1.81, ('fast_weights', 50): 0.0, ('fast_weights', 100): 0.0,
+}
+LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'fast_weights': 'Fast weights',
+          'ln_irnn': 'LN-IRNN'}
+SETTING_FIELDS = ('model', 'hidden_size', 'num_pairs', 'inner_steps', 'layer_norm',
+                  'fast_decay', 'fast_lr')
+
+
+def mean_std(values) -> tuple[float, float]:
+  """Mean and sample standard deviation (0 for a single value)."""
+  values = np.asarray(values, float)
+  return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
+
+
+def table1_cells(rows: list[dict]) -> list[dict]:
+  """Per model and R: the learning rate with the lowest mean validation error, and its runs."""
+  by_cell = collections.defaultdict(lambda: collections.defaultdict(list))
+  for row in rows:
+    by_cell[(row['model'], row['hidden_size'])][row['learning_rate']].append(row)
+  cells = []
+  for (model, hidden), by_rate in by_cell.items():
+    rate = min(by_rate, key=lambda r: np.mean([m['valid_error'] for m in by_rate[r]]))
+    members = sorted(by_rate[rate], key=lambda m: m['seed'])
+    test_mean, test_std = mean_std([m['test_error'] for m in members])
+    cells.append({
+        'model': model, 'hidden_size': hidden, 'learning_rate': rate,
+        'rates_tried': sorted(by_rate), 'seeds': [m['seed'] for m in members],
+        'test_errors': [m['test_error'] for m in members],
+        'test_mean': test_mean, 'test_std': test_std,
+        'valid_mean': float(np.mean([m['valid_error'] for m in members])),
+        'paper': PAPER_TABLE1.get((model, hidden)), 'workdirs': [m['workdir'] for m in members],
+    })
+  order = list(LABELS)
+  return sorted(cells, key=lambda c: (order.index(c['model']), c['hidden_size']))
+
+
+def training_wall_seconds(rows: list[dict]) -> float:
+  """Wall time of the sweep's training: per population the longest member, summed."""
+  longest = collections.defaultdict(float)
+  for row in rows:
+    key = (row['model'], row['hidden_size'], row['num_pairs'], row.get('inner_steps'),
+           row.get('layer_norm'), row['population_size'])
+    longest[key] = max(longest[key], row['train_seconds'])
+  return sum(longest.values())
+
+
+def table1_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
+  """results/table1.md: the grid beside the paper's, then every cell in detail."""
+  sizes = sorted({c['hidden_size'] for c in cells})
+  models = list(dict.fromkeys(c['model'] for c in cells))
+  lookup = {(c['model'], c['hidden_size']): c for c in cells}
+  lines = [header, '', 'Test error (%), mean ± std over seeds; the paper\'s number in brackets.',
+           '', '| model | ' + ' | '.join(f'R = {r}' for r in sizes) + ' |',
+           '|---|' + '---:|' * len(sizes)]
+  for model in models:
+    entries = []
+    for size in sizes:
+      c = lookup.get((model, size))
+      entries.append('–' if c is None else
+                     f'{c["test_mean"]:.2f} ± {c["test_std"]:.2f} ({_paper(c["paper"])})')
+    lines.append(f'| {LABELS[model]} | ' + ' | '.join(entries) + ' |')
+  lines += ['', '| model | R | rate chosen (of) | valid error | test error per seed | seeds |',
+            '|---|---:|---|---:|---|---|']
+  for c in cells:
+    per_seed = ', '.join(f'{e:.2f}' for e in c['test_errors'])
+    tried = ', '.join(f'{r:g}' for r in c['rates_tried'])
+    lines.append(f'| {LABELS[c["model"]]} | {c["hidden_size"]} | {c["learning_rate"]:g} '
+                 f'({tried}) | {c["valid_mean"]:.2f} | {per_seed} | '
+                 f'{", ".join(map(str, c["seeds"]))} |')
+  lines += ['', f'Training wall time, all {len(rows)} runs: '
+            f'{training_wall_seconds(rows) / 60:.1f} min.', '']
+  return '\n'.join(lines)
+
+
+def _paper(value) -> str:
+  return 'paper –' if value is None else f'paper {value:g}'
+
+
+def plot_error_against_size(cells: list[dict], path: str) -> None:
+  """Test error against R for each model, error bars over seeds, the paper's as crosses."""
+  fig, ax = plt.subplots(figsize=(5.5, 4))
+  for model in dict.fromkeys(c['model'] for c in cells):
+    mine = [c for c in cells if c['model'] == model]
+    sizes = [c['hidden_size'] for c in mine]
+    line = ax.errorbar(sizes, [c['test_mean'] for c in mine], [c['test_std'] for c in mine],
+                       marker='o', capsize=3, label=LABELS[model])
+    paper = [(c['hidden_size'], c['paper']) for c in mine if c['paper'] is not None]
+    if paper:
+      ax.scatter(*zip(*paper), marker='x', color=line[0].get_color())
+  ax.set(xlabel='R (hidden units)', ylabel='test error (%)', xscale='log',
+         title='Associative retrieval, K = 4 (x: paper)')
+  ax.set_xticks(sorted({c['hidden_size'] for c in cells}), [str(s) for s in
+                                                            sorted({c['hidden_size'] for c in cells})])
+  ax.legend()
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
+
+
+def plot_curves(cells: list[dict], hidden_size: int, path: str) -> None:
+  """Validation log-likelihood against updates at one R (the paper's Figure 2), per model."""
+  fig, ax = plt.subplots(figsize=(5.5, 4))
+  for c in cells:
+    if c['hidden_size'] != hidden_size:
+      continue
+    curves = [run_dir.read_curve(w) for w in c['workdirs'] if os.path.exists(w)]
+    if not curves:
+      continue
+    length = min(len(curve) for curve in curves)
+    steps = curves[0][:length, 0]
+    log_likelihood = -np.stack([curve[:length, 1] for curve in curves])
+    line, = ax.plot(steps, log_likelihood.mean(0), label=LABELS[c['model']])
+    ax.fill_between(steps, log_likelihood.min(0), log_likelihood.max(0),
+                    color=line.get_color(), alpha=0.2)
+  ax.set(xlabel='updates', ylabel='validation log-likelihood (nats)',
+         title=f'R = {hidden_size}, K = 4 (band: min–max over seeds)')
+  ax.legend()
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)
+
+
+def ablation_cells(rows: list[dict], configs: list[dict]) -> list[dict]:
+  """Runs grouped by setting (everything but the seed): mean ± std of test error."""
+  groups = collections.defaultdict(list)
+  for row, config in zip(rows, configs):
+    setting = dict(model=row['model'], hidden_size=row['hidden_size'], num_pairs=row['num_pairs'],
+                   inner_steps=config['model']['inner_steps'],
+                   layer_norm=config['model']['layer_norm'], fast_decay=row['fast_decay'],
+                   fast_lr=row['fast_lr'])
+    if setting['model'] == 'fast_weights' and setting['fast_lr'] == 0:
+      setting['model'] = 'ln_irnn'
+    if setting['model'] not in ('fast_weights', 'ln_irnn'):
+      setting.update(inner_steps=None, layer_norm=None, fast_decay=None, fast_lr=None)
+    groups[tuple(setting.items())].append(row)
+  cells = []
+  for setting, members in groups.items():
+    mean, std = mean_std([m['test_error'] for m in members])
+    cells.append(dict(setting, test_mean=mean, test_std=std, seeds=len(members),
+                      valid_mean=float(np.mean([m['valid_error'] for m in members]))))
+  return cells
+
+
+def ablations_markdown(cells: list[dict], header: str) -> str:
+  """results/ablations.md: one table per control."""
+  is_fw = lambda c: c['model'] in ('fast_weights', 'ln_irnn')
+  default = lambda c, **skip: all(c[k] == v for k, v in dict(
+      num_pairs=4, inner_steps=1, layer_norm=True, fast_decay=0.95).items() if k not in skip)
+  sections = [
+      ('Depth control: LN-IRNN (η = 0) against fast weights (η = 0.5)',
+       lambda c: is_fw(c) and default(c) and c['fast_lr'] in (0.0, 0.5)),
+      ('Layer norm off', lambda c: is_fw(c) and default(c, layer_norm=1) and c['fast_lr'] == 0.5),
+      ('Inner steps S (R = 50)', lambda c: is_fw(c) and default(c, inner_steps=1)
+       and c['hidden_size'] == 50 and c['fast_lr'] == 0.5),
+      ('λ × η (R = 50; η = 0 is the LN-IRNN)', lambda c: is_fw(c) and default(c, fast_decay=1)
+       and c['hidden_size'] == 50),
+      ('Harder tasks: K pairs (K = 4: see Table 1)', lambda c: c['num_pairs'] != 4),
+  ]
+  lines = [header]
+  for title, keep in sections:
+    chosen = sorted((c for c in cells if keep(c)), key=_setting_order)
+    lines += ['', f'## {title}', '', '| model | R | K | S | LN | λ | η | test error (%) | '
+              'valid error (%) | seeds |', '|---|---:|---:|---:|---|---:|---:|---:|---:|---:|']
+    for c in chosen:
+      show = lambda v: '–' if v is None else f'{v:g}' if isinstance(v, float) else str(v)
+      lines.append(f'| {LABELS[c["model"]]} | {c["hidden_size"]} | {c["num_pairs"]} | '
+                   f'{show(c["inner_steps"])} | {show(c["layer_norm"])} | {show(c["fast_decay"])} | '
+                   f'{show(c["fast_lr"])} | {c["test_mean"]:.2f} ± {c["test_std"]:.2f} | '
+                   f'{c["valid_mean"]:.2f} | {c["seeds"]} |')
+  return '\n'.join(lines) + '\n'
+
+
+def _setting_order(cell: dict):
+  return (cell['num_pairs'], list(LABELS).index(cell['model']), cell['hidden_size'],
+          -1 if cell['inner_steps'] is None else cell['inner_steps'], str(cell['layer_norm']),
+          cell['fast_decay'] or 0, cell['fast_lr'] or 0)
+
+
+def plot_decay_and_rate(cells: list[dict], path: str) -> None:
+  """Test error over the λ × η grid at R = 50 as a labelled heat map."""
+  grid = [c for c in cells if c['model'] in ('fast_weights', 'ln_irnn') and c['hidden_size'] == 50
+          and c['num_pairs'] == 4 and c['inner_steps'] == 1 and c['layer_norm'] is True]
+  decays = sorted({c['fast_decay'] for c in grid})
+  rates = sorted({c['fast_lr'] for c in grid})
+  errors = np.full((len(decays), len(rates)), np.nan)
+  for c in grid:
+    errors[decays.index(c['fast_decay']), rates.index(c['fast_lr'])] = c['test_mean']
+  fig, ax = plt.subplots(figsize=(5, 3.6))
+  image = ax.imshow(errors, cmap='viridis_r', aspect='auto')
+  for (i, j), value in np.ndenumerate(errors):
+    ax.text(j, i, f'{value:.1f}', ha='center', va='center', color='w' if value > 20 else 'k')
+  ax.set_xticks(range(len(rates)), [f'{r:g}' for r in rates])
+  ax.set_yticks(range(len(decays)), [f'{d:g}' for d in decays])
+  ax.set(xlabel='η (fast learning rate; 0 = LN-IRNN)', ylabel='λ (decay)',
+         title='Test error (%), R = 50, mean of seeds')
+  fig.colorbar(image)
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
+  plt.close(fig)

@@ -1,0 +1,126 @@
+"""Sweeps: a grid of runs, trained as few populations as their shapes allow.
+
+A sweep is a list of overrides, each a dict {config field: value} applied to a base config.
+A config file may define get_sweep() returning that list (big_vision style: the sweep sits
+next to the config it sweeps); the command line may give a grid instead. Each member is a
+run directory <sweep_dir>/<member name>; a group of members whose configs differ only in
+train.POPULATION_FIELDS trains as one population. A group whose members all have results
+of all its steps is skipped, so a sweep started again resumes where it stopped (from the
+members' newest checkpoints), and a sweep given more steps continues its members.
+"""
+
+import ast
+import csv
+import importlib.util
+import itertools
+import os
+
+import ml_collections
+
+from fwrnn import run_dir, train
+from fwrnn.errors import ConfigError
+
+SWEEP_CSV = 'sweep.csv'
+
+
+def parse_grid(spec: str) -> list[dict]:
+  """'seed=0,1 train.learning_rate=1e-3,3e-3' -> the 4 overrides of the product grid."""
+  axes = []
+  for item in spec.split():
+    field, sep, values = item.partition('=')
+    if not sep or not values:
+      raise ConfigError(f'sweep grid item {item!r} must look like field=value1,value2')
+    axes.append([(field, _literal(v)) for v in values.split(',')])
+  return [dict(choice) for choice in itertools.product(*axes)]
+
+
+def _literal(text: str):
+  try:
+    return ast.literal_eval(text)
+  except (ValueError, SyntaxError):
+    return text
+
+
+def load_config_sweep(config_path: str) -> list[dict] | None:
+  """get_sweep() of a config file ('path.py' or 'path.py:variant'), or None if it has none."""
+  path, _, variant = config_path.partition(':')
+  spec = importlib.util.spec_from_file_location('sweep_config', path)
+  module = importlib.util.module_from_spec(spec)
+  spec.loader.exec_module(module)
+  if not hasattr(module, 'get_sweep'):
+    return None
+  return module.get_sweep(variant) if variant else module.get_sweep()
+
+
+def member_config(base: ml_collections.ConfigDict, overrides: dict) -> ml_collections.ConfigDict:
+  """base with the overrides applied; ConfigError naming an override that is not a field."""
+  config = base.copy_and_resolve_references()
+  for field, value in overrides.items():
+    *groups, leaf = field.split('.')
+    node = config
+    for group in groups:
+      if group not in node or not isinstance(node[group], ml_collections.ConfigDict):
+        raise ConfigError(f'sweep field {field} is not a config field')
+      node = node[group]
+    if leaf not in node:
+      raise ConfigError(f'sweep field {field} is not a config field')
+    try:
+      node[leaf] = float(value) if isinstance(node[leaf], float) else value
+    except TypeError:
+      raise ConfigError(f'sweep field {field} must be a {type(node[leaf]).__name__}, '
+                        f'got {value!r}') from None
+  return config
+
+
+def member_name(overrides: dict) -> str:
+  """A directory name that says what the member changes, e.g. name=lstm,hidden_size=20,seed=0."""
+  parts = [f'{field.rsplit(".", 1)[-1]}={value}' for field, value in overrides.items()]
+  return ','.join(parts) or 'base'
+
+
+def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str) -> list[dict]:
+  """Trains every member not yet done, population by population; returns all members' rows."""
+  if not sweep:
+    raise ConfigError('the sweep is empty')
+  configs = [member_config(base, overrides) for overrides in sweep]
+  workdirs = [os.path.join(sweep_dir, member_name(overrides)) for overrides in sweep]
+  if len(set(workdirs)) != len(workdirs):
+    raise ConfigError('the sweep lists the same member twice')
+  groups: dict[str, list[int]] = {}
+  for i, config in enumerate(configs):
+    groups.setdefault(train.population_key(config), []).append(i)
+  for number, members in enumerate(groups.values(), 1):
+    todo = [i for i in members if not _finished(configs[i], workdirs[i])]
+    if not todo:
+      continue
+    print(f'Population {number}/{len(groups)}: {len(todo)} members, '
+          f'{configs[todo[0]].model.name} R={configs[todo[0]].model.hidden_size}', flush=True)
+    train.train_population([configs[i] for i in todo], [workdirs[i] for i in todo])
+  rows = [dict(overrides, workdir=w, **run_dir.read_results(w))
+          for overrides, w in zip(sweep, workdirs)]
+  write_csv(rows, os.path.join(sweep_dir, SWEEP_CSV))
+  return rows
+
+
+def _finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
+  """Whether the member has results of all its steps (a longer num_steps continues it)."""
+  if not os.path.exists(os.path.join(workdir, 'results.json')):
+    return False
+  return run_dir.read_results(workdir)['steps'] >= config.train.num_steps
+
+
+def write_csv(rows: list[dict], path: str) -> None:
+  """One line per member, the union of the members' fields as columns."""
+  fields = list(dict.fromkeys(field for row in rows for field in row))
+  os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
+  with open(path, 'w', newline='') as f:
+    writer = csv.DictWriter(f, fieldnames=fields)
+    writer.writeheader()
+    writer.writerows(rows)
+
+
+def read_csv(path: str) -> list[dict]:
+  """The rows of a sweep CSV, numbers parsed."""
+  with open(path, newline='') as f:
+    return [{k: _literal(v) if v != '' else None for k, v in row.items()}
+            for row in csv.DictReader(f)]

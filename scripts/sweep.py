@@ -1,0 +1,55 @@
+r"""Trains a sweep: `python scripts/sweep.py --config=configs/table1.py [--sweep_dir=DIR]`.
+
+The sweep is the config file's get_sweep(), or --grid='seed=0,1,2 train.learning_rate=1e-3,3e-3'.
+Members that differ only in seed, learning rate, λ or η train together as one population,
+sharded over every device; on a CPU each core is made a device. Every member gets a run
+directory under --sweep_dir and one row in <sweep_dir>/sweep.csv. Running the command
+again resumes an interrupted sweep. On several hosts, start the same command on each with
+--multihost and the JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID variables
+set (jax.distributed.initialize reads them); the members spread over every host's devices.
+"""
+
+import os
+import sys
+
+from fwrnn import host_devices
+
+host_devices.split_cpu_into_cores()  # before JAX starts
+
+import jax  # noqa: E402
+from absl import app, flags, logging  # noqa: E402
+from ml_collections import config_flags  # noqa: E402
+
+from fwrnn import sweep  # noqa: E402
+from fwrnn.errors import FwrnnError  # noqa: E402
+
+_CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file of the sweep.')
+_GRID = flags.DEFINE_string('grid', None, "Product grid, e.g. 'seed=0,1,2 model.fast_lr=0.25,0.5'; "
+                            "default: the config file's get_sweep().")
+_SWEEP_DIR = flags.DEFINE_string('sweep_dir', None, 'Where the members go (default sweeps/<config>).')
+_MULTIHOST = flags.DEFINE_bool('multihost', False, 'Call jax.distributed.initialize() first.')
+flags.mark_flags_as_required(['config'])
+
+
+def main(argv):
+  del argv
+  logging.set_verbosity(logging.WARNING)
+  if _MULTIHOST.value:
+    jax.distributed.initialize()
+  config_arg = config_flags.get_config_filename(flags.FLAGS['config'])  # path.py[:variant]
+  config_path = config_arg.partition(':')[0]
+  try:
+    members = (sweep.parse_grid(_GRID.value) if _GRID.value
+               else sweep.load_config_sweep(config_arg))
+    if members is None:
+      sys.exit(f'error: {config_path} defines no get_sweep(); give --grid')
+    name = os.path.splitext(os.path.basename(config_path))[0]
+    sweep_dir = _SWEEP_DIR.value or os.path.join('sweeps', name)
+    rows = sweep.run_sweep(_CONFIG.value, members, sweep_dir)
+  except FwrnnError as e:
+    sys.exit(f'error: {e}')
+  print(f'{len(rows)} members; table in {os.path.join(sweep_dir, sweep.SWEEP_CSV)}')
+
+
+if __name__ == '__main__':
+  app.run(main)

@@ -1,0 +1,75 @@
+"""Sweeps and populations: grids, grouping, a member equal to its run alone, several devices."""
+
+import os
+import subprocess
+import sys
+
+import jax
+import numpy as np
+import pytest
+
+from configs import assoc_recall, table1
+from fwrnn import sweep, train
+from fwrnn.checkpoints import Checkpoints
+from fwrnn.errors import ConfigError
+
+NUMBERS = ('test_accuracy', 'valid_error', 'best_step', 'steps')
+
+
+def test_grid_is_the_product_of_its_axes():
+  grid = sweep.parse_grid('seed=0,1 train.learning_rate=1e-3,3e-3 model.name=lstm')
+  assert len(grid) == 4
+  assert grid[1] == {'seed': 0, 'train.learning_rate': 3e-3, 'model.name': 'lstm'}
+  with pytest.raises(ConfigError, match="'seed' must look like field=value1,value2"):
+    sweep.parse_grid('seed')
+
+
+def test_member_configs_and_their_populations():
+  base = assoc_recall.get_config()
+  with pytest.raises(ConfigError, match='sweep field model.hiden_size is not a config field'):
+    sweep.member_config(base, {'model.hiden_size': 20})
+  members = [sweep.member_config(base, o) for o in table1.get_sweep()]
+  groups = {train.population_key(c) for c in members}
+  assert len(members) == 72 and len(groups) == 12  # 4 models × 3 sizes; rates and seeds shared
+  assert sweep.member_config(base, {'train.learning_rate': 1})['train']['learning_rate'] == 1.0
+
+
+def test_population_member_equals_the_same_run_alone(tmp_path):
+  alone = assoc_recall.get_config('tiny')
+  alone.seed, alone.train.learning_rate, alone.model.fast_lr = 1, 3e-3, 0.25
+  solo = train.train_and_evaluate(alone, str(tmp_path / 'alone'))
+  rows = sweep.run_sweep(assoc_recall.get_config('tiny'), [
+      {'seed': 0, 'train.learning_rate': 1e-3, 'model.fast_lr': 0.5},
+      {'seed': 1, 'train.learning_rate': 3e-3, 'model.fast_lr': 0.25},
+      {'seed': 2, 'train.learning_rate': 1e-2, 'model.fast_lr': 1.0}], str(tmp_path / 'sweep'))
+  member = rows[1]
+  assert member['population_size'] == 3
+  for key in NUMBERS:
+    assert member[key] == pytest.approx(solo[key], abs=1e-6), key
+  like = train.build(alone)[2]
+  restored = [Checkpoints(w).restore_latest(like)['params'] for w in
+              (str(tmp_path / 'alone'), member['workdir'])]
+  for a, b in zip(*map(jax.tree.leaves, restored)):
+    np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-6)
+  assert rows[0]['test_accuracy'] != member['test_accuracy']
+  assert os.path.exists(tmp_path / 'sweep' / sweep.SWEEP_CSV)
+  assert len(sweep.read_csv(str(tmp_path / 'sweep' / sweep.SWEEP_CSV))) == 3
+
+
+def test_sweep_on_four_cpu_devices_resumes_from_its_checkpoints(tmp_path):
+  """The script, the population sharded over 4 host devices: 20 steps, then resumed to 40."""
+  env = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=4')
+  command = [sys.executable, 'scripts/sweep.py', '--config=configs/assoc_recall.py:tiny',
+             f'--sweep_dir={tmp_path}', '--grid=seed=0,1,2 train.learning_rate=1e-3,3e-3']
+  half = subprocess.run(command + ['--config.train.num_steps=20'], env=env, capture_output=True,
+                        text=True, timeout=300)
+  assert half.returncode == 0, half.stderr
+  full = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+  assert full.returncode == 0, full.stderr
+  assert 'Resuming 6 members from step 20' in full.stdout
+  assert '6 members; table in' in full.stdout
+  rows = sweep.read_csv(str(tmp_path / sweep.SWEEP_CSV))
+  assert [r['steps'] for r in rows] == [40] * 6
+  assert all(r['population_size'] == 6 and r['devices'] == 4 for r in rows)
+  once = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+  assert 'Population' not in once.stdout  # every member done: nothing is trained again
