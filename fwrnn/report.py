@@ -6,6 +6,7 @@ typed in except the paper's own numbers, for comparison.
 
 import collections
 import os
+import platform
 
 import matplotlib
 import numpy as np
@@ -26,6 +27,16 @@ LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'fast_weights': 'Fa
           'ln_irnn': 'LN-IRNN'}
 SETTING_FIELDS = ('model', 'hidden_size', 'num_pairs', 'inner_steps', 'layer_norm',
                   'fast_decay', 'fast_lr')
+
+
+def machine_name() -> str:
+  """The CPU model and core count of this machine (from /proc/cpuinfo where there is one)."""
+  model = platform.processor() or platform.machine()
+  if os.path.exists('/proc/cpuinfo'):
+    with open('/proc/cpuinfo') as f:
+      names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
+    model = names[0] if names else model
+  return f'{model}, {os.cpu_count()} cores'
 
 
 def mean_std(values) -> tuple[float, float]:
@@ -111,8 +122,9 @@ def plot_error_against_size(cells: list[dict], path: str) -> None:
       ax.scatter(*zip(*paper), marker='x', color=line[0].get_color())
   ax.set(xlabel='R (hidden units)', ylabel='test error (%)', xscale='log',
          title='Associative retrieval, K = 4 (x: paper)')
-  ax.set_xticks(sorted({c['hidden_size'] for c in cells}), [str(s) for s in
-                                                            sorted({c['hidden_size'] for c in cells})])
+  sizes = sorted({c['hidden_size'] for c in cells})
+  ax.minorticks_off()
+  ax.set_xticks(sizes, [str(s) for s in sizes])
   ax.legend()
   fig.tight_layout()
   fig.savefig(path, dpi=120)

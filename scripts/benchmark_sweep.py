@@ -11,7 +11,6 @@ test errors are (the same runs, so they should agree).
 
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -19,7 +18,7 @@ import time
 
 from absl import app, flags
 
-from fwrnn import sweep
+from fwrnn import report, sweep
 
 _CONFIG = flags.DEFINE_string('config', 'configs/assoc_recall.py', 'Base config file.')
 _STEPS = flags.DEFINE_integer('steps', 3000, 'Training steps of every member.')
@@ -57,7 +56,7 @@ def main(argv):
         alone = json.load(f)
       differences.append(abs(alone['test_error'] - population[(float(rate), seed)]['test_error']))
   result = {
-      'machine': f'{platform.processor() or platform.machine()}, {os.cpu_count()} cores',
+      'machine': report.machine_name(),
       'config': _CONFIG.value, 'members': len(members), 'steps': _STEPS.value,
       'population_seconds': population_seconds, 'sequential_seconds': sequential_seconds,
       'speedup': sequential_seconds / population_seconds,

@@ -6,7 +6,7 @@ r"""Draws what the fast memory reads at the query of one sequence, for a trained
 
 import sys
 
-from absl import app, flags
+from absl import app, flags, logging
 
 from fwrnn import memory_picture
 from fwrnn.errors import FwrnnError
@@ -20,6 +20,7 @@ flags.mark_flags_as_required(['workdir'])
 
 def main(argv):
   del argv
+  logging.set_verbosity(logging.WARNING)
   try:
     answer = memory_picture.draw(TrainedRun(_WORKDIR.value), _SEQUENCE.value, _OUT.value)
   except (FwrnnError, ValueError) as e:

@@ -5,7 +5,6 @@ r"""Writes the tables and figures of a finished sweep into results/.
 """
 
 import os
-import platform
 import sys
 
 from absl import app, flags
@@ -15,8 +14,7 @@ from fwrnn import report, run_dir, sweep
 _TABLE = flags.DEFINE_enum('table', None, ['table1', 'ablations'], 'Which report.')
 _SWEEP_DIR = flags.DEFINE_string('sweep_dir', None, 'The finished sweep.')
 _OUT_DIR = flags.DEFINE_string('out_dir', 'results', 'Where the files go.')
-_MACHINE = flags.DEFINE_string('machine', f'{platform.processor() or platform.machine()}, '
-                               f'{os.cpu_count()} cores', 'The machine the sweep ran on.')
+_MACHINE = flags.DEFINE_string('machine', report.machine_name(), 'The machine the sweep ran on.')
 flags.mark_flags_as_required(['table', 'sweep_dir'])
 
 
