@@ -79,7 +79,9 @@ def member_name(overrides: dict) -> str:
 
 
 def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str) -> list[dict]:
-  """Trains every member not yet done, population by population; returns all members' rows."""
+  """Trains every member not yet done, population by population; returns all members' rows.
+
+  sweep.csv is rewritten after every population with the members finished so far."""
   if not sweep:
     raise ConfigError('the sweep is empty')
   configs = [member_config(base, overrides) for overrides in sweep]
@@ -91,15 +93,18 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
     groups.setdefault(train.population_key(config), []).append(i)
   for number, members in enumerate(groups.values(), 1):
     todo = [i for i in members if not _finished(configs[i], workdirs[i])]
-    if not todo:
-      continue
-    print(f'Population {number}/{len(groups)}: {len(todo)} members, '
-          f'{configs[todo[0]].model.name} R={configs[todo[0]].model.hidden_size}', flush=True)
-    train.train_population([configs[i] for i in todo], [workdirs[i] for i in todo])
-  rows = [dict(overrides, workdir=w, **run_dir.read_results(w))
-          for overrides, w in zip(sweep, workdirs)]
-  write_csv(rows, os.path.join(sweep_dir, SWEEP_CSV))
+    if todo:
+      print(f'Population {number}/{len(groups)}: {len(todo)} members, '
+            f'{configs[todo[0]].model.name} R={configs[todo[0]].model.hidden_size}', flush=True)
+      train.train_population([configs[i] for i in todo], [workdirs[i] for i in todo])
+    rows = _finished_rows(sweep, configs, workdirs)
+    write_csv(rows, os.path.join(sweep_dir, SWEEP_CSV))  # after every population: partial sweeps
   return rows
+
+
+def _finished_rows(sweep: list[dict], configs, workdirs) -> list[dict]:
+  return [dict(overrides, workdir=w, **run_dir.read_results(w))
+          for overrides, config, w in zip(sweep, configs, workdirs) if _finished(config, w)]
 
 
 def _finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
