@@ -37,10 +37,14 @@ def model_of(config: ml_collections.ConfigDict):
                                           hyper['fast_lr'])
 
 
+def config_model(config: ml_collections.ConfigDict):
+  """The classifier of the config with its own λ and η."""
+  return model_of(config)({'fast_decay': config.model.fast_decay, 'fast_lr': config.model.fast_lr})
+
+
 def member_init(config: ml_collections.ConfigDict):
   """Returns init(seed, fast_decay, fast_lr, learning_rate) -> one member's fresh state."""
-  model = model_of(config)({'fast_decay': config.model.fast_decay,
-                            'fast_lr': config.model.fast_lr})
+  model = config_model(config)
   tx = train_steps.make_optimizer(config.train)
   example_x = jnp.zeros((1, assoc_data.sequence_length(config.data.num_pairs)), jnp.int32)
 
@@ -61,10 +65,8 @@ def member_numbers(config: ml_collections.ConfigDict) -> tuple:
 
 def build(config: ml_collections.ConfigDict):
   """The model, optimizer and a fresh training state of one run."""
-  model = model_of(config)({'fast_decay': config.model.fast_decay,
-                            'fast_lr': config.model.fast_lr})
   tx = train_steps.make_optimizer(config.train)
-  return model, tx, member_init(config)(*member_numbers(config))
+  return config_model(config), tx, member_init(config)(*member_numbers(config))
 
 
 def population_key(config: ml_collections.ConfigDict) -> str:
