@@ -20,7 +20,7 @@ FAST_LRS = (0.0, 0.25, 0.5, 1.0)
 INNER_STEPS = (0, 2, 3)
 MODELS = ('irnn', 'lstm', 'alstm', 'fast_weights')
 HARDER_PAIRS = (8, 16)
-HARDER_SIZES = (50,)  # R = 100 as well is 2.5× the compute: add it where there is the time.
+HARDER_SIZES = (50, 100)
 
 
 def get_config(variant: str = '') -> ml_collections.ConfigDict:

@@ -69,6 +69,25 @@ def build(config: ml_collections.ConfigDict):
   return config_model(config), tx, member_init(config)(*member_numbers(config))
 
 
+def initial_state(configs: list[ml_collections.ConfigDict], mesh):
+  """The fresh state of a population of these configs, its member axis split over the mesh."""
+  numbers = [jnp.asarray(column) for column in zip(*map(member_numbers, configs))]
+  return jax.jit(jax.vmap(member_init(configs[0])), out_shardings=devices.members(mesh))(*numbers)
+
+
+def compile_run_steps(config: ml_collections.ConfigDict, mesh, state, train_x, train_y):
+  """The compiled call of many training steps of a population on the mesh; compile seconds."""
+  batch_axis = devices.BATCH_AXIS if mesh.shape[devices.BATCH_AXIS] > 1 else None
+  run_steps = train_steps.make_population_run_steps(
+      model_of(config), train_steps.make_optimizer(config.train), config.train.batch_size,
+      devices.member_loop(), batch_axis)
+  started = time.perf_counter()
+  compiled = jax.jit(devices.on_each_device(run_steps, mesh, member_args=1),
+                     donate_argnums=0).lower(
+      state, train_x, train_y, jnp.int32(1)).compile()
+  return compiled, time.perf_counter() - started
+
+
 def population_key(config: ml_collections.ConfigDict) -> str:
   """Configs with equal keys can train as one population."""
   flat = run_dir.flatten_config(config.to_dict())
@@ -91,13 +110,11 @@ def train_population(configs: list[ml_collections.ConfigDict], workdirs: list[st
   for config, workdir in zip(configs, workdirs):
     run_dir.claim(workdir, config)
   base, size = configs[0], len(configs)
-  mesh = devices.member_mesh(size)
+  mesh = devices.member_mesh(size, base.train.batch_size)
   padded = devices.pad_to_mesh(configs, mesh)  # repeats of the last member fill the mesh
   train_cfg = base.train
   splits = load_splits(base)
-  tx = train_steps.make_optimizer(train_cfg)
-  numbers = [jnp.asarray(column) for column in zip(*map(member_numbers, padded))]
-  state = jax.jit(jax.vmap(member_init(base)), out_shardings=devices.members(mesh))(*numbers)
+  state = initial_state(padded, mesh)
   checkpoints = [Checkpoints(w, train_cfg.checkpoints_to_keep) for w in workdirs]
   state = _restore(checkpoints, state, mesh)
   step = int(devices.to_host(state['step'])[0])
@@ -107,13 +124,8 @@ def train_population(configs: list[ml_collections.ConfigDict], workdirs: list[st
 
   train_x, train_y, valid_x, valid_y = jax.device_put(
       (*splits.train, *splits.valid), devices.replicated(mesh))
-  compile_started = time.perf_counter()
-  run_steps = jax.jit(
-      train_steps.make_population_run_steps(model_of(base), tx, train_cfg.batch_size),
-      donate_argnums=0, out_shardings=devices.members(mesh),
-  ).lower(state, train_x, train_y, jnp.int32(1)).compile()
-  compile_seconds = time.perf_counter() - compile_started
-  evaluate = _population_evaluate(base)
+  run_steps, compile_seconds = compile_run_steps(base, mesh, state, train_x, train_y)
+  evaluate = _population_evaluate(base, mesh)
   track_best = jax.jit(jax.vmap(train_steps.track_best), donate_argnums=0)
 
   if step:
@@ -185,13 +197,14 @@ def train_population(configs: list[ml_collections.ConfigDict], workdirs: list[st
   return all_results
 
 
-def _population_evaluate(config: ml_collections.ConfigDict):
+def _population_evaluate(config: ml_collections.ConfigDict, mesh):
   """evaluate(params, hyper, x, y) -> per-member (loss, error-free accuracy) on a split."""
 
-  def member_evaluate(params, hyper, x, y):
-    return train_steps.make_evaluate(model_of(config)(hyper))(params, x, y)
+  def population_evaluate(params, hyper, x, y):
+    member_evaluate = lambda p, h: train_steps.make_evaluate(model_of(config)(h))(p, x, y)
+    return train_steps.each_member(member_evaluate, devices.member_loop())(params, hyper)
 
-  return jax.jit(jax.vmap(member_evaluate, in_axes=(0, 0, None, None)))
+  return jax.jit(devices.on_each_device(population_evaluate, mesh, member_args=2))
 
 
 def _restore(checkpoints: list[Checkpoints], state, mesh):

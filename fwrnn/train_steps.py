@@ -8,6 +8,7 @@ from typing import Any, Callable
 
 import flax.linen as nn
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
 import ml_collections
 import optax
@@ -65,12 +66,20 @@ def loss_and_accuracy(model: nn.Module, params, x_BxT, y_B):
   return loss, jnp.mean(jnp.argmax(logits, -1) == y_B)
 
 
-def make_train_step(model: nn.Module, tx: optax.GradientTransformation) -> Callable:
-  """Returns train_step(state, x, y) -> (state, metrics): one Adam step on one batch."""
+def make_train_step(model: nn.Module, tx: optax.GradientTransformation,
+                    batch_axis: str | None = None) -> Callable:
+  """Returns train_step(state, x, y) -> (state, metrics): one Adam step on one batch.
+
+  With batch_axis (a mesh axis of a shard_map), x and y are this device's share of the batch
+  and the gradient and metrics are averaged over the axis, in one all-reduce.
+  """
 
   def train_step(state, x_BxT, y_B):
     grad_fn = jax.value_and_grad(lambda p: loss_and_accuracy(model, p, x_BxT, y_B), has_aux=True)
     (loss, accuracy), grads = grad_fn(state['params'])
+    if batch_axis is not None:
+      flat, unflatten = jax.flatten_util.ravel_pytree((grads, loss, accuracy))
+      grads, loss, accuracy = unflatten(jax.lax.pmean(flat, batch_axis))
     updates, opt_state = tx.update(grads, state['opt_state'], state['params'])
     state = dict(state, params=optax.apply_updates(state['params'], updates),
                  opt_state=opt_state, step=state['step'] + 1)
@@ -85,31 +94,47 @@ def epoch_order(data_key, epoch, num_examples: int) -> jax.Array:
   return jax.random.permutation(key, num_examples)
 
 
-def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_size: int):
-  """Returns run_steps(state, train_x, train_y, n) -> (state, metric sums over the n steps)."""
-  train_step = make_train_step(model, tx)
+def each_member(fn: Callable, member_loop: str) -> Callable:
+  """fn of one member's arrays, applied to every member of arrays stacked on a leading axis.
 
-  def step_on_rows(state, train_x, train_y, order, start):
-    rows = jax.lax.dynamic_slice_in_dim(order, start, batch_size)
-    return train_step(state, train_x[rows], train_y[rows])
+  member_loop 'vmap' batches the members, 'map' runs them one after another; a lone member
+  runs unbatched either way.
+  """
 
-  return _run_steps_by_epoch(step_on_rows, epoch_order, batch_size)
+  def over_members(*stacked):
+    if jax.tree.leaves(stacked)[0].shape[0] == 1:
+      return jax.tree.map(lambda x: x[None], fn(*jax.tree.map(lambda x: x[0], stacked)))
+    if member_loop == 'map':
+      return jax.lax.map(lambda args: fn(*args), stacked)
+    return jax.vmap(fn)(*stacked)
+
+  return over_members
 
 
 def make_population_run_steps(model_of: Callable[[dict], nn.Module],
-                              tx: optax.GradientTransformation, batch_size: int):
+                              tx: optax.GradientTransformation, batch_size: int,
+                              member_loop: str = 'vmap', batch_axis: str | None = None):
   """run_steps for a population: every leaf of the state has a leading member axis.
 
   state['hyper'] holds each member's numbers that enter the model (model_of(hyper) builds
   it); the learning rate lives in the optimizer state. Every member draws its batches from
-  its own data_key, exactly as it would alone; the step is vmapped, the loop is shared.
+  its own data_key, exactly as it would alone, and the loop is shared; member_loop is how
+  each step goes over the members (see each_member). Inside a shard_map, batch_axis names
+  the mesh axis whose devices each take an equal share of every batch.
   """
 
   def member_step(state, train_x, train_y, order, start):
-    rows = jax.lax.dynamic_slice_in_dim(order, start, batch_size)
-    return make_train_step(model_of(state['hyper']), tx)(state, train_x[rows], train_y[rows])
+    shares = 1 if batch_axis is None else jax.lax.axis_size(batch_axis)
+    share = batch_size // shares
+    first = start + (0 if batch_axis is None else jax.lax.axis_index(batch_axis) * share)
+    rows = jax.lax.dynamic_slice_in_dim(order, first, share)
+    step = make_train_step(model_of(state['hyper']), tx, batch_axis)
+    return step(state, train_x[rows], train_y[rows])
 
-  step_on_rows = jax.vmap(member_step, in_axes=(0, None, None, 0, None))
+  def step_on_rows(state, train_x, train_y, order_PxN, start):
+    step = lambda member, order: member_step(member, train_x, train_y, order, start)
+    return each_member(step, member_loop)(state, order_PxN)
+
   return _run_steps_by_epoch(step_on_rows, jax.vmap(epoch_order, in_axes=(0, None, None)),
                              batch_size)
 

@@ -5,12 +5,16 @@ Running the same command again resumes from the newest checkpoint in the workdir
 
 import sys
 
-from absl import app, flags, logging
-from ml_collections import config_flags
+from fwrnn import host_devices
 
-from fwrnn import run_dir
-from fwrnn.errors import FwrnnError
-from fwrnn.train import train_and_evaluate
+host_devices.split_cpu_into_cores()  # before JAX starts: on a CPU, the batch splits over cores
+
+from absl import app, flags, logging  # noqa: E402
+from ml_collections import config_flags  # noqa: E402
+
+from fwrnn import run_dir  # noqa: E402
+from fwrnn.errors import FwrnnError  # noqa: E402
+from fwrnn.train import train_and_evaluate  # noqa: E402
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Run directory (default: runs/<model>_r<R>_k<K>_seed<S>).')

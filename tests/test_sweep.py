@@ -1,5 +1,6 @@
 """Sweeps and populations: grids, grouping, a member equal to its run alone, several devices."""
 
+import json
 import os
 import subprocess
 import sys
@@ -9,7 +10,7 @@ import numpy as np
 import pytest
 
 from configs import assoc_recall, table1
-from fwrnn import sweep, train
+from fwrnn import devices, sweep, train, train_steps
 from fwrnn.checkpoints import Checkpoints
 from fwrnn.errors import ConfigError
 
@@ -54,6 +55,53 @@ def test_population_member_equals_the_same_run_alone(tmp_path):
   assert rows[0]['test_accuracy'] != member['test_accuracy']
   assert os.path.exists(tmp_path / 'sweep' / sweep.SWEEP_CSV)
   assert len(sweep.read_csv(str(tmp_path / 'sweep' / sweep.SWEEP_CSV))) == 3
+
+
+def test_devices_go_to_members_first_and_split_batches_when_left_over():
+  assert devices.mesh_layout(2, 16, 128) == (2, 1)
+  assert devices.mesh_layout(2, 1, 128) == (1, 2)
+  assert devices.mesh_layout(2, 3, 128) == (1, 2)  # 3 half batches beat 2 whole ones
+  assert devices.mesh_layout(8, 2, 128) == (2, 4)
+  assert devices.mesh_layout(8, 1, 6) == (1, 6)  # only as far as the batch divides
+  assert devices.mesh_layout(1, 5, 128) == (1, 1)
+
+
+def test_members_stepped_batched_or_one_after_another_agree():
+  config = assoc_recall.get_config('tiny')
+  members = [config.copy_and_resolve_references() for _ in range(2)]
+  members[1].seed, members[1].model.fast_lr, members[1].train.learning_rate = 1, 0.25, 3e-3
+  data = train.load_splits(config).train
+  final = {}
+  for loop in ('vmap', 'map'):
+    run_steps = train_steps.make_population_run_steps(
+        train.model_of(config), train_steps.make_optimizer(config.train),
+        config.train.batch_size, loop)
+    mesh = devices.member_mesh(2, config.train.batch_size)
+    state, sums = jax.jit(run_steps)(train.initial_state(members, mesh), *data, 10)
+    final[loop] = jax.tree.leaves(state['params'])
+  for batched, mapped in zip(final['vmap'], final['map']):
+    np.testing.assert_allclose(batched, mapped, rtol=1e-4, atol=1e-6)
+  assert not np.allclose(final['map'][0][0], final['map'][0][1])
+
+
+def test_a_run_split_over_two_cpu_devices_equals_it_on_one(tmp_path):
+  """Data parallelism: scripts/train.py on 2 host devices splits every batch in two."""
+  config = assoc_recall.get_config('tiny')
+  one = train.train_and_evaluate(config, str(tmp_path / 'one'))
+  env = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=2')
+  two = subprocess.run([sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
+                        f'--workdir={tmp_path / "two"}'], env=env, capture_output=True, text=True,
+                       timeout=300)
+  assert two.returncode == 0, two.stderr
+  with open(tmp_path / 'two' / 'results.json') as f:
+    results = json.load(f)
+  assert one['devices'] == 1 and results['devices'] == 2
+  for key in NUMBERS:
+    assert results[key] == pytest.approx(one[key], abs=1e-6), key
+  like = train.build(config)[2]
+  restored = [Checkpoints(str(tmp_path / w)).restore_latest(like)['params'] for w in ('one', 'two')]
+  for a, b in zip(*map(jax.tree.leaves, restored)):
+    np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-6)
 
 
 def test_sweep_on_four_cpu_devices_resumes_from_its_checkpoints(tmp_path):

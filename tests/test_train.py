@@ -6,11 +6,12 @@ import subprocess
 import sys
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 
 from configs import assoc_recall
-from fwrnn import assoc_data, memory_picture, train, train_steps
+from fwrnn import assoc_data, devices, memory_picture, train, train_steps
 from fwrnn.errors import RunError
 from fwrnn.inference import TrainedRun
 
@@ -45,17 +46,20 @@ def test_run_writes_results_logs_config_and_checkpoints(trained):
 def test_a_training_step_changes_every_parameter_and_the_loss_falls():
   config = tiny_config(learning_rate=1e-2)
   config.data.update(num_pairs=1, num_train=200, num_valid=30, num_test=30)
-  model, tx, state = train.build(config)
+  model = train.config_model(config)
   splits = train.load_splits(config)
-  run_steps = jax.jit(train_steps.make_run_steps(model, tx, 16))
+  mesh = devices.member_mesh(1, config.train.batch_size)
+  state = train.initial_state([config], mesh)
+  run_steps, _ = train.compile_run_steps(config, mesh, state, *splits.train)
   loss = lambda params: float(train_steps.loss_and_accuracy(model, params, *splits.train)[0])
-  before = jax.tree.map(np.asarray, state['params'])
+  only = lambda params: jax.tree.map(lambda x: np.asarray(x[0]), params)
+  before = only(state['params'])
   initial_loss = loss(before)
-  state, _ = run_steps(state, *splits.train, 1)
-  for old, new in zip(jax.tree.leaves(before), jax.tree.leaves(state['params'])):
+  state, _ = run_steps(state, *splits.train, jnp.int32(1))
+  for old, new in zip(jax.tree.leaves(before), jax.tree.leaves(only(state['params']))):
     assert not np.array_equal(old, new)
-  state, _ = run_steps(state, *splits.train, 200)
-  assert loss(state['params']) < 0.5 < initial_loss - 1.5
+  state, _ = run_steps(state, *splits.train, jnp.int32(200))
+  assert loss(only(state['params'])) < 0.5 < initial_loss - 1.5
 
 
 def test_resumed_run_ends_like_an_uninterrupted_one(trained, tmp_path):

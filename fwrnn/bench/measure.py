@@ -40,20 +40,16 @@ class CompiledTraining:
   spread over the devices (one per core on a CPU when benchmark.py splits the host)."""
 
   def __init__(self, config, population: int = 1):
-    mesh = devices.member_mesh(population)
+    mesh = devices.member_mesh(population, config.train.batch_size)
     d = config.data
     splits = assoc_data.make_splits(d.num_pairs, (d.num_train, 1, 1), d.seed)
     self.train_x, self.train_y = jax.device_put(tuple(splits.train), devices.replicated(mesh))
-    seeds = jnp.arange(population) + config.seed
-    numbers = [jnp.full(population, n) for n in train.member_numbers(config)[1:]]
-    self.state = jax.jit(jax.vmap(train.member_init(config)),
-                         out_shardings=devices.members(mesh))(seeds, *numbers)
-    run_steps = train_steps.make_population_run_steps(
-        train.model_of(config), train_steps.make_optimizer(config.train), config.train.batch_size)
-    started = time.perf_counter()
-    self._run = jax.jit(run_steps, donate_argnums=0, out_shardings=devices.members(mesh)).lower(
-        self.state, self.train_x, self.train_y, jnp.int32(1)).compile()
-    self.compile_seconds = time.perf_counter() - started
+    members = [config.copy_and_resolve_references() for _ in range(population)]
+    for i, member in enumerate(members):
+      member.seed += i
+    self.state = train.initial_state(devices.pad_to_mesh(members, mesh), mesh)
+    self._run, self.compile_seconds = train.compile_run_steps(config, mesh, self.state,
+                                                              self.train_x, self.train_y)
     self.peak_bytes = planned_peak_bytes(self._run)
     self.devices = mesh.devices.size
 
