@@ -31,7 +31,7 @@ def test_member_configs_and_their_populations():
     sweep.member_config(base, {'model.hiden_size': 20})
   members = [sweep.member_config(base, o) for o in table1.get_sweep()]
   groups = {train.population_key(c) for c in members}
-  assert len(members) == 72 and len(groups) == 12  # 4 models × 3 sizes; rates and seeds shared
+  assert len(members) == 84 and len(groups) == 12  # 4 models × 3 sizes; rates and seeds shared
   assert sweep.member_config(base, {'train.learning_rate': 1})['train']['learning_rate'] == 1.0
 
 
