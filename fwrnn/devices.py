@@ -1,4 +1,4 @@
-"""Where a population lives: a Mesh over the devices, the member axis sharded across it.
+"""Where a population lives: a members × batch Mesh over the devices, each running its share.
 
 On one host every local device is used; started through jax.distributed on several hosts,
 jax.devices() spans them all and the same code spreads the members over every host.

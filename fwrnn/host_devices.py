@@ -1,4 +1,4 @@
-"""Making each CPU core a JAX device, so that a population spreads over the cores.
+"""Making each CPU core a JAX device, so that a run or a population spreads over the cores.
 
 Call split_cpu_into_cores() before JAX is first imported; it has no effect afterwards. It
 changes only the host (CPU) platform: on a GPU or TPU machine the accelerators stay the

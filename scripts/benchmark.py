@@ -4,9 +4,9 @@ r"""Training-speed and memory benchmark, variants measured side by side in one r
     python scripts/benchmark.py --config=configs/assoc_recall.py --out=results/benchmark_cpu.json
 
 Variants: (a) fwrnn's training step, (b) an eager PyTorch loop with an explicit A (how
-public implementations train), (c) fwrnn with the explicit-A form, (d) a vmapped
-population of --population members (on a CPU each core is a device, as for sweeps;
-a single run uses one). Timed repetitions are interleaved across variants so
+public implementations train), (c) fwrnn with the explicit-A form, (d) a population of
+--population members. On a CPU each core is a device, as for train.py and sweep.py: a single
+run splits its batch over them, a population spreads its members. Timed repetitions are interleaved across variants so
 the ratios hold on a noisy machine. --memory_sweep adds the planned peak memory of a
 gradient for sequence lengths 11 … 1024 in both forms.
 """
@@ -17,7 +17,7 @@ import platform
 
 from fwrnn import host_devices
 
-host_devices.split_cpu_into_cores()  # before JAX starts: populations spread over the cores
+host_devices.split_cpu_into_cores()  # before JAX starts: runs spread over the cores
 
 import jax  # noqa: E402
 import numpy as np
