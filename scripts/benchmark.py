@@ -14,6 +14,7 @@ gradient for sequence lengths 11 … 1024 in both forms.
 import json
 import os
 import platform
+import statistics
 
 from fwrnn import host_devices
 
@@ -74,10 +75,12 @@ def main(argv):
   for run_steps, _, _ in timers.values():
     run_steps(steps)  # warm-up
   seconds = {name: [] for name in timers}
+  peaks = []  # measured in every round too, so that the fractions compare like with like
   for _ in range(_REPEATS.value):
     for name, (run_steps, _, _) in timers.items():
       seconds[name].append(run_steps(steps))
-  peak = measure.matmul_peak_flops()
+    peaks.append(measure.matmul_peak_flops())
+  peak = statistics.median(peaks)
 
   rows = {}
   for name, (_, members, compiled) in timers.items():
@@ -104,10 +107,12 @@ def main(argv):
       'config': {'model': m.name, 'hidden_size': m.hidden_size, 'inner_steps': m.inner_steps,
                  'form': m.form, 'batch_size': batch, 'sequence_length': length},
       'flops_per_step': flops, 'matmul_peak_flops_per_second': peak,
+      'matmul_peak_flops_per_second_range': [min(peaks), max(peaks)],
       'steps_per_repeat': steps, 'repeats': _REPEATS.value, 'variants': rows,
   }
   print(f'{m.name} R={m.hidden_size} T={length} B={batch} S={m.inner_steps} on {jax.devices()[0]}; '
-        f'{flops / 1e6:.1f} MFLOP per step; matmul peak {peak / 1e9:.0f} GFLOP/s')
+        f'{flops / 1e6:.1f} MFLOP per step; matmul peak {peak / 1e9:.0f} GFLOP/s (median of '
+        f'{len(peaks)} rounds, {min(peaks) / 1e9:.0f}–{max(peaks) / 1e9:.0f})')
   print(f'{"variant":<22}{"seq/s (median)":>16}{"min":>10}{"max":>10}{"GFLOP/s":>10}'
         f'{"% peak":>8}{"vs torch":>10}{"compile s":>11}')
   for name, row in rows.items():
