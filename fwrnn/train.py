@@ -139,8 +139,8 @@ def train_population(configs: list[ml_collections.ConfigDict], workdirs: list[st
     seconds = time.perf_counter() - call_started
     timed_steps, timed_seconds = timed_steps + stop - step, timed_seconds + seconds
     diverged_at = _note_divergence(diverged_at, sums['first_bad_step'], checkpoints, workdirs)
-    rates = devices.to_host(train_steps.learning_rate_of(state['opt_state']))
-    metrics = [_train_metrics(sums, i, stop - step, rates[i], seconds) for i in range(size)]
+    metrics = [_train_metrics(sums, i, stop - step, c.train.learning_rate, seconds)
+               for i, c in enumerate(configs)]
     for writer, member_metrics in zip(writers, metrics):
       writer.write_scalars(stop, member_metrics)
     step = stop
@@ -151,14 +151,15 @@ def train_population(configs: list[ml_collections.ConfigDict], workdirs: list[st
       valid_loss, valid_accuracy = evaluate(state['params'], state['hyper'], valid_x, valid_y)
       valid_error = 100.0 * (1.0 - valid_accuracy)
       state = track_best(state, valid_error)
-      losses, errors = devices.to_host(valid_loss)[:size], devices.to_host(valid_error)[:size]
+      host = devices.to_host({'loss': valid_loss, 'error': valid_error,
+                              'best': state['best_valid_error']})
+      losses, errors, best = (host[k][:size] for k in ('loss', 'error', 'best'))
       for i, workdir in enumerate(workdirs):
         if writers:
           writers[i].write_scalars(step, {'valid/loss': losses[i], 'valid/error': errors[i],
                                           'valid/accuracy': 1 - errors[i] / 100})
           run_dir.append_curve(workdir, step, float(losses[i]), float(errors[i]))
       _save(checkpoints, state, size)
-      best = devices.to_host(state['best_valid_error'])[:size]
       line += f'  | valid error {_spread_values(errors)} (best {_spread_values(best)})'
     print(line, flush=True)
 

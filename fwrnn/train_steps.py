@@ -135,17 +135,17 @@ def make_population_run_steps(model_of: Callable[[dict], nn.Module],
     step = lambda member, order: member_step(member, train_x, train_y, order, start)
     return each_member(step, member_loop)(state, order_PxN)
 
-  return _run_steps_by_epoch(step_on_rows, jax.vmap(epoch_order, in_axes=(0, None, None)),
-                             batch_size)
+  return _run_steps_by_epoch(step_on_rows, batch_size)
 
 
-def _run_steps_by_epoch(step_on_rows: Callable, order_of: Callable, batch_size: int):
+def _run_steps_by_epoch(step_on_rows: Callable, batch_size: int):
   """The loop of many steps in one call: epoch segments (while) of steps (fori)."""
+  order_of = jax.vmap(epoch_order, in_axes=(0, None, None))  # every member's own order
 
   def run_steps(state, train_x, train_y, num_steps):
     num_examples = train_x.shape[0]
     steps_per_epoch = num_examples // batch_size
-    members_shape = state['step'].shape  # () for one run, (P,) for a population
+    members_shape = state['step'].shape  # (P,)
 
     def epoch_segment(carry):
       """The steps up to the end of this call or of the current epoch, whichever is first."""
