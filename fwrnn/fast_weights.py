@@ -11,19 +11,21 @@ Shapes are named once, as suffixes: T time, B batch, H hidden units.
 `settle` is the inner loop; the two forms differ only in how they compute A(t)·v.
 The implicit form (default) never builds A: A(t)·v = η Σ_{τ≤t} λ^{t−τ} h(τ)⟨h(τ), v⟩,
 attention over the states kept in a B×T×H buffer (batch-leading: XLA's batched mat-vec
-is several times faster that way on CPU). For sequences longer than SHORT_SEQUENCE its
-gradient is a custom VJP that recomputes each step backwards, so training memory grows as
-T·B·H rather than the T²·B·H of autodiff, which saves the buffer at every step; shorter
-ones use autodiff, faster where those residuals are small.
+is several times faster that way on CPU). Its gradient is written by hand
+(implicit_gradient.py): autodiff would save the buffer at every step (T²·B·H numbers) and
+compiles to many more small operations. Up to SHORT_SEQUENCE steps the forward pass keeps
+each step's trace (B×H and B×T arrays); past it each step is recomputed backwards, so
+training memory grows as T·B·H.
 The explicit form carries A (B×H×H per sequence) and is differentiated by autodiff.
 """
 
-import dataclasses
-from typing import Callable, NamedTuple
+from typing import Callable
 
 import jax
 import jax.numpy as jnp
 
+from fwrnn import implicit_gradient
+from fwrnn.cell_parts import CellOptions, CellParams, FastDynamics, decay_weights
 from fwrnn.layer_norm import layer_norm
 
 
@@ -33,27 +35,6 @@ SHORT_SEQUENCE = 32
 def scan_unroll(num_steps: int) -> int:
   """Short sequences are unrolled whole: on CPU each loop iteration has a fixed cost."""
   return num_steps if num_steps <= SHORT_SEQUENCE else 8
-
-
-class CellParams(NamedTuple):
-  """Slow weights of the recurrence (the input projection C x + b is applied outside)."""
-  recurrent_HxH: jax.Array  # W
-  ln_gain_H: jax.Array      # g
-  ln_bias_H: jax.Array      # β
-
-
-class FastDynamics(NamedTuple):
-  """The fast-weight rates; arrays, so that a population can vmap over them."""
-  decay: jax.Array  # λ
-  lr: jax.Array     # η
-
-
-@dataclasses.dataclass(frozen=True)
-class CellOptions:
-  """Static choices that change the program, not its numbers."""
-  inner_steps: int = 1      # S
-  layer_norm: bool = True
-  ln_on_h0: bool = False
 
 
 def settle(z_BxH: jax.Array, fast_product: Callable[[jax.Array], jax.Array],
@@ -77,10 +58,7 @@ def boundary_condition(cell: CellParams, h_BxH: jax.Array, x_proj_BxH: jax.Array
 def implicit_step(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
                   hist_BxTxH: jax.Array, t: jax.Array, x_proj_BxH: jax.Array) -> jax.Array:
   """Returns h(t+1) (B×H); hist_BxTxH[:, τ] holds h(τ) for τ ≤ t (later slots are ignored)."""
-  num_steps = hist_BxTxH.shape[1]
-  tau_T = jnp.arange(num_steps)
-  # λ^{t−τ} for τ ≤ t, else 0; the exponent is clipped so masked entries stay finite.
-  decay_T = jnp.where(tau_T <= t, dyn.decay ** jnp.maximum(t - tau_T, 0), 0.0)
+  decay_T = decay_weights(dyn.decay, t, hist_BxTxH.shape[1])
 
   def fast_product(v_BxH):
     scores_BxT = jnp.einsum('bth,bh->bt', hist_BxTxH, v_BxH) * decay_T
@@ -129,72 +107,37 @@ def _implicit_forward(cell, dyn, opts, x_proj_TxBxH):
   return jax.lax.scan(body, init, xs, unroll=scan_unroll(num_steps))[1]
 
 
-def _implicit_backward(cell, dyn, opts, x_proj_TxBxH, h_TxBxH, grad_TxBxH):
-  """Cotangents of (cell, dyn, x_proj) by a reverse scan that recomputes each step."""
-  num_steps = x_proj_TxBxH.shape[0]
-  # hist[:, τ] = h(τ), the state entering step τ; step t reads slots τ ≤ t only.
-  hist_BxTxH = jnp.concatenate([jnp.zeros_like(h_TxBxH[:1]), h_TxBxH[:-1]]).transpose(1, 0, 2)
-
-  def body(carry, inputs):
-    grad_hist, grad_cell, grad_dyn = carry
-    t, x_proj_BxH, grad_out_BxH = inputs
-    # h(t+1) is also hist[:, t+1], read by steps t+1 … T−1, all processed already.
-    later_use = jax.lax.dynamic_index_in_dim(grad_hist, jnp.minimum(t + 1, num_steps - 1),
-                                             axis=1, keepdims=False)
-    later_use = jnp.where(t + 1 < num_steps, later_use, 0.0)
-    step = lambda c, d, hist, x: implicit_step(c, d, opts, hist, t, x)
-    _, step_vjp = jax.vjp(step, cell, dyn, hist_BxTxH, x_proj_BxH)
-    d_cell, d_dyn, d_hist, d_x = step_vjp(grad_out_BxH + later_use)
-    carry = (grad_hist + d_hist, _tree_add(grad_cell, d_cell), _tree_add(grad_dyn, d_dyn))
-    return carry, d_x
-
-  init = (jnp.zeros_like(hist_BxTxH), _tree_zeros(cell), _tree_zeros(dyn))
-  xs = (jnp.arange(num_steps), x_proj_TxBxH, grad_TxBxH)
-  (_, grad_cell, grad_dyn), grad_x = jax.lax.scan(body, init, xs, reverse=True,
-                                                   unroll=scan_unroll(num_steps))
-  return grad_cell, grad_dyn, grad_x
-
-
-def _tree_add(a, b):
-  return jax.tree.map(jnp.add, a, b)
-
-
-def _tree_zeros(tree):
-  return jax.tree.map(jnp.zeros_like, tree)
-
-
 def run_implicit_autodiff(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
                           x_proj_TxBxH: jax.Array) -> jax.Array:
   """Returns h(1) … h(T) (T×B×H) without building A; gradient memory T²·B·H."""
   return _implicit_forward(cell, dyn, opts, x_proj_TxBxH)
 
 
-def run_implicit_recompute(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
-                           x_proj_TxBxH: jax.Array) -> jax.Array:
-  """Returns h(1) … h(T) (T×B×H) without building A; gradient memory T·B·H."""
+def run_implicit(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
+                 x_proj_TxBxH: jax.Array) -> jax.Array:
+  """Returns h(1) … h(T) (T×B×H) without building A; gradient by hand, memory T·B·H."""
 
   @jax.custom_vjp
   def sequence(cell, dyn, x_proj):
     return _implicit_forward(cell, dyn, opts, x_proj)
 
+  short = len(x_proj_TxBxH) <= SHORT_SEQUENCE
+
   def sequence_fwd(cell, dyn, x_proj):
-    h_TxBxH = _implicit_forward(cell, dyn, opts, x_proj)
-    return h_TxBxH, (cell, dyn, x_proj, h_TxBxH)
+    if not short:  # recomputed backwards: memory T·B·H
+      h_TxBxH = _implicit_forward(cell, dyn, opts, x_proj)
+      return h_TxBxH, (cell, dyn, x_proj, h_TxBxH, None)
+    traces = implicit_gradient.traced_forward(cell, dyn, opts, x_proj, len(x_proj))
+    return traces.states[-1], (cell, dyn, x_proj, traces.states[-1], traces)
 
   def sequence_bwd(residuals, grad_TxBxH):
-    cell, dyn, x_proj, h_TxBxH = residuals
-    return _implicit_backward(cell, dyn, opts, x_proj, h_TxBxH, grad_TxBxH)
+    cell, dyn, x_proj, h_TxBxH, traces = residuals
+    # Unrolled, a long sequence's steps would each keep their own B×T×H history gradient.
+    return implicit_gradient.sequence_gradient(cell, dyn, opts, x_proj, h_TxBxH, grad_TxBxH,
+                                               traces, len(x_proj) if short else 1)
 
   sequence.defvjp(sequence_fwd, sequence_bwd)
   return sequence(cell, dyn, x_proj_TxBxH)
-
-
-def run_implicit(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
-                 x_proj_TxBxH: jax.Array) -> jax.Array:
-  """Returns h(1) … h(T) (T×B×H) without building A, with the gradient that suits T."""
-  if len(x_proj_TxBxH) <= SHORT_SEQUENCE:
-    return run_implicit_autodiff(cell, dyn, opts, x_proj_TxBxH)
-  return run_implicit_recompute(cell, dyn, opts, x_proj_TxBxH)
 
 
 FORMS = {'implicit': run_implicit, 'explicit': run_explicit}

@@ -29,7 +29,9 @@ def scaled_identity(scale):
 
 def project_inputs(tokens_BxT, embedding_VxE, kernel_ExN, bias_N):
   """Returns C·embed(x) + b for every position, time-major (T×B×N)."""
-  return jnp.take(embedding_VxE @ kernel_ExN, tokens_BxT.T, axis=0) + bias_N
+  # b joins the V×N table before the lookup: the same sums, and the gradient of b is then
+  # one reduction over V rows rather than one per time step.
+  return jnp.take(embedding_VxE @ kernel_ExN + bias_N, tokens_BxT.T, axis=0)
 
 
 class InputProjection(nn.Module):

@@ -41,24 +41,37 @@ def test_scan_equals_numpy_loop_of_equations(form, opts):
   np.testing.assert_allclose(got, want, rtol=2e-4, atol=2e-5)
 
 
-@pytest.mark.parametrize('implicit', [fast_weights.run_implicit_autodiff,
-                                      fast_weights.run_implicit_recompute], ids=lambda f: f.__name__)
-@pytest.mark.parametrize('inner_steps', [1, 2])
-def test_implicit_and_explicit_forms_agree_in_outputs_and_gradients(implicit, inner_steps):
-  cell, x = random_cell(), random_inputs()
-  opts = CellOptions(inner_steps, True, False)
-  weights = jnp.asarray(np.random.default_rng(2).normal(size=(T, B, H)), jnp.float32)
+GRADIENT_CASES = [  # (implicit form, options, sequence length)
+    (fast_weights.run_implicit_autodiff, CellOptions(1, True, False), T),
+    (fast_weights.run_implicit_autodiff, CellOptions(2, True, False), T),
+    *((fast_weights.run_implicit, opts, T) for opts in (
+        CellOptions(1, True, False), CellOptions(0, True, False), CellOptions(3, True, False),
+        CellOptions(2, False, False), CellOptions(2, True, True))),
+    # Past SHORT_SEQUENCE the hand-written gradient recomputes each step.
+    (fast_weights.run_implicit, CellOptions(2, True, True), 40),
+]
+
+
+@pytest.mark.parametrize('implicit, opts, steps', GRADIENT_CASES,
+                         ids=lambda v: getattr(v, '__name__', str(v)))
+def test_implicit_and_explicit_forms_agree_in_outputs_and_gradients(implicit, opts, steps):
+  # Without LN the states grow with every step: smaller inputs keep them finite.
+  cell, x = random_cell(), random_inputs(steps=steps, scale=1.0 if opts.layer_norm else 0.3)
+  weights = jnp.asarray(np.random.default_rng(2).normal(size=(steps, B, H)), jnp.float32)
 
   def loss(cell, dyn, x, run):
     return jnp.sum(weights * run(cell, dyn, opts, x))
 
   dyn = FastDynamics(jnp.float32(0.9), jnp.float32(0.7))
-  grad = jax.grad(loss, argnums=(0, 1, 2))
-  explicit = fast_weights.run_explicit
-  np.testing.assert_allclose(loss(cell, dyn, x, implicit), loss(cell, dyn, x, explicit), rtol=1e-5)
-  for g_i, g_e in zip(jax.tree.leaves(grad(cell, dyn, x, implicit)),
-                      jax.tree.leaves(grad(cell, dyn, x, explicit))):
-    assert np.abs(g_e).max() > 0
+  # value_and_grad: the value comes from the forward pass that the gradient uses.
+  value_and_grad = jax.jit(jax.value_and_grad(loss, argnums=(0, 1, 2)), static_argnums=3)
+  value_i, grad_i = value_and_grad(cell, dyn, x, implicit)
+  value_e, grad_e = value_and_grad(cell, dyn, x, fast_weights.run_explicit)
+  np.testing.assert_allclose(value_i, value_e, rtol=1e-5)
+  assert np.abs(grad_e[0].recurrent_HxH).max() > 0
+  if opts.inner_steps:  # the rates enter only through the fast product
+    assert all(np.abs(g) > 0 for g in grad_e[1])
+  for g_i, g_e in zip(jax.tree.leaves(grad_i), jax.tree.leaves(grad_e)):
     np.testing.assert_allclose(g_i, g_e, rtol=2e-4, atol=2e-5)
 
 
