@@ -127,14 +127,14 @@ def run_implicit(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
     if not short:  # recomputed backwards: memory T·B·H
       h_TxBxH = _implicit_forward(cell, dyn, opts, x_proj)
       return h_TxBxH, (cell, dyn, x_proj, h_TxBxH, None)
-    traces = implicit_gradient.traced_forward(cell, dyn, opts, x_proj, len(x_proj))
+    traces = implicit_gradient.traced_forward(cell, dyn, opts, x_proj, scan_unroll(len(x_proj)))
     return traces.states[-1], (cell, dyn, x_proj, traces.states[-1], traces)
 
   def sequence_bwd(residuals, grad_TxBxH):
     cell, dyn, x_proj, h_TxBxH, traces = residuals
     # Unrolled, a long sequence's steps would each keep their own B×T×H history gradient.
     return implicit_gradient.sequence_gradient(cell, dyn, opts, x_proj, h_TxBxH, grad_TxBxH,
-                                               traces, len(x_proj) if short else 1)
+                                               traces, scan_unroll(len(x_proj)) if short else 1)
 
   sequence.defvjp(sequence_fwd, sequence_bwd)
   return sequence(cell, dyn, x_proj_TxBxH)

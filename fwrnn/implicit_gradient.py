@@ -9,7 +9,8 @@ the saved states h(0) … h(T−1) (∂ a gradient, w_τ = λ^{t−τ}, η the f
     layer norm    ∂u = (∂n·g − mean(∂n·g) − x̂·mean(∂n·g ⊙ x̂)) / σ,   ∂g += ∂n ⊙ x̂,   ∂β += ∂n
     attention     a = η Σ_τ w_τ c_τ h(τ) with c_τ = ⟨h(τ), v⟩; with e_τ = ⟨h(τ), ∂a⟩:
                   ∂v = η Σ_τ w_τ e_τ h(τ)   (A(t) is symmetric)
-                  ∂h(τ) += η w_τ (c_τ ∂a + e_τ v),   ∂η += Σ w_τ c_τ e_τ,   ∂λ += η Σ ∂w_τ/∂λ c_τ e_τ
+                  ∂h(τ) += η w_τ (c_τ ∂a + e_τ v)
+                  ∂η += Σ w_τ c_τ e_τ,   ∂λ += η Σ ∂w_τ/∂λ c_τ e_τ
     boundary      z = W h(t) + x:   ∂x = ∂z,   ∂h(t) += ∂z W,   ∂W = Σ_t ∂z(t)ᵀ h(t)
 
 Recomputing keeps memory at T·B·H; the gradient of W is one matrix product over all steps.

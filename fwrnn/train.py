@@ -1,8 +1,9 @@
 """Training and evaluation on associative retrieval: configs in, results out.
 
 A run is a population of one. Runs whose configs differ only in POPULATION_FIELDS (numbers
-used inside the step) train together as one population: one compiled program, the members spread over the
-devices of a Mesh (devices left over split each member's batch), one copy of the data. Every member keeps a complete run directory of its own (config, checkpoints,
+used inside the step) train together as one population: one compiled program, the members
+spread over the devices of a Mesh (devices left over split each member's batch), one copy of
+the data. Every member keeps a complete run directory of its own (config, checkpoints,
 TensorBoard, validation curve, results), so a member of a sweep is a run like any other.
 """
 

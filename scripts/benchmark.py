@@ -6,8 +6,8 @@ r"""Training-speed and memory benchmark, variants measured side by side in one r
 Variants: (a) fwrnn's training step, (b) an eager PyTorch loop with an explicit A (how
 public implementations train), (c) fwrnn with the explicit-A form, (d) a population of
 --population members. On a CPU each core is a device, as for train.py and sweep.py: a single
-run splits its batch over them, a population spreads its members. Timed repetitions are interleaved across variants so
-the ratios hold on a noisy machine. --memory_sweep adds the planned peak memory of a
+run splits its batch over them, a population spreads its members. Timed repetitions are
+interleaved across variants so the ratios hold on a noisy machine. --memory_sweep adds the planned peak memory of a
 gradient for sequence lengths 11 … 1024 in both forms.
 """
 
