@@ -16,6 +16,7 @@ import ml_collections
 def get_config(variant: str = '') -> ml_collections.ConfigDict:
   """The experiment: model, data and training settings."""
   config = ml_collections.ConfigDict()
+  config.task = 'fwrnn.tasks.assoc_recall'  # The task module: data, input encoder, examples.
   config.seed = 0  # Seeds parameters and batch order; the data splits use data.seed.
 
   config.model = ml_collections.ConfigDict()

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fwrnn.fast_weights import scan_unroll
+from fwrnn.cell_parts import scan_unroll
 
 
 class ALSTMState(NamedTuple):

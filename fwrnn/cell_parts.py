@@ -1,6 +1,8 @@
-"""The fast-weights cell's parameters, rates and options, and the decay weights of its memory.
+"""The fast-weights cell's parameters, rates, options, the decay weights of its memory, and
+the trace of one time step.
 
-Shared by the recurrence (fast_weights.py) and its hand-written gradient (implicit_gradient.py).
+Shared by the recurrence (fast_weights.py), its hand-written gradient (implicit_gradient.py),
+the layers (layers.py) and the memory picture.
 """
 
 import dataclasses
@@ -8,6 +10,14 @@ from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
+
+# A sequence of at most this many steps is unrolled whole (on a CPU every loop iteration
+# has a fixed cost); longer ones LONG_SEQUENCE_UNROLL steps an iteration.
+UNROLL_LENGTH = 32
+LONG_SEQUENCE_UNROLL = 8
+# Up to this length the implicit form's forward pass keeps every step's trace for the
+# gradient; past it the gradient recomputes each step, so memory stays T·B·H.
+TRACE_LENGTH = 32
 
 
 class CellParams(NamedTuple):
@@ -29,6 +39,33 @@ class CellOptions:
   inner_steps: int = 1      # S
   layer_norm: bool = True
   ln_on_h0: bool = False
+  unroll_length: int = UNROLL_LENGTH
+  trace_length: int = TRACE_LENGTH
+
+
+class StepTrace(NamedTuple):
+  """One time step's inner loop, as the gradient and the pictures need it.
+
+  h0: h_0 (B×H); states: h_1 … h_S (S×B×H); scores: ⟨h(τ), h_s⟩ of the fast product of
+  each inner step s = 0 … S−1 (S×B×T; None in the explicit form); norm0: (x̂, 1/σ) of h_0's
+  layer norm, or None; norms: (x̂, 1/σ) of every inner step's layer norm (S×B×H, S×B×1), or
+  None without layer norm. Over a sequence every leaf gains a leading T axis.
+  """
+  h0: jax.Array
+  states: jax.Array
+  scores: jax.Array | None
+  norm0: tuple | None
+  norms: tuple | None
+
+  @property
+  def output(self) -> jax.Array:
+    """h(t+1) = h_S (h_0 when S = 0)."""
+    return self.states[..., -1, :, :] if self.states.shape[-3] else self.h0
+
+
+def scan_unroll(num_steps: int, unroll_length: int = UNROLL_LENGTH) -> int:
+  """How many steps of a scan over num_steps to unroll per loop iteration."""
+  return num_steps if num_steps <= unroll_length else LONG_SEQUENCE_UNROLL
 
 
 def decay_weights(decay: jax.Array, t: jax.Array, num_slots: int) -> jax.Array:

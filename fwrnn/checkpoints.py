@@ -4,8 +4,9 @@ import os
 
 import jax
 import orbax.checkpoint as ocp
+from flax import serialization
 
-from fwrnn.train_steps import TrainState
+from fwrnn.state import TrainState
 
 
 class Checkpoints:
@@ -32,7 +33,8 @@ class Checkpoints:
 
   def save(self, host_state: TrainState) -> None:
     """Starts writing a host copy of the state at its step; wait() finishes it."""
-    self._manager.save(int(host_state['step']), args=ocp.args.StandardSave(host_state))
+    self._manager.save(int(host_state.step),
+                       args=ocp.args.StandardSave(serialization.to_state_dict(host_state)))
 
   def wait(self) -> None:
     """Returns when every started save is complete on disk."""
@@ -40,13 +42,13 @@ class Checkpoints:
 
   def restore(self, step: int, like: TrainState) -> TrainState:
     """The checkpoint of `step`, shaped like `like`."""
-    target = jax.tree.map(ocp.utils.to_shape_dtype_struct, like)
-    return self._manager.restore(step, args=ocp.args.StandardRestore(target))
+    target = jax.tree.map(ocp.utils.to_shape_dtype_struct, serialization.to_state_dict(like))
+    restored = self._manager.restore(step, args=ocp.args.StandardRestore(target))
+    return serialization.from_state_dict(like, restored)
 
-  def restore_latest(self, like: TrainState) -> TrainState:
-    """The newest checkpoint, shaped like `like`; `like` itself if there is none."""
-    step = self.latest_step()
-    return like if step is None else self.restore(step, like)
+  def best_params(self) -> dict:
+    """The best-validation parameters of the newest checkpoint, without building a state."""
+    return self._manager.restore(self.latest_step(), args=ocp.args.StandardRestore())['best_params']
 
   def close(self) -> None:
     self._manager.close()

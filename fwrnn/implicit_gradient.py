@@ -1,9 +1,10 @@
-"""The gradient of the implicit form by hand: a reverse scan over the steps.
+"""The implicit form with its gradient written by hand: a reverse scan over the steps.
 
 Autodiff of the forward scan saves the history buffer at every step (T²·B·H numbers) and
-compiles to many more small operations. Here each step's gradient is written out, from the
-trace that the forward pass kept or, for long sequences, from the step recomputed out of
-the saved states h(0) … h(T−1) (∂ a gradient, w_τ = λ^{t−τ}, η the fast rate):
+compiles to many more small operations. Here each step's gradient is written out from the
+StepTrace that the forward pass kept (fast_weights.settle) or, for sequences longer than
+CellOptions.trace_length, from the step recomputed out of the saved states h(0) … h(T−1)
+(∂ a gradient, w_τ = λ^{t−τ}, η the fast rate):
 
     ReLU          ∂n = ∂h ⊙ [n > 0]
     layer norm    ∂u = (∂n·g − mean(∂n·g) − x̂·mean(∂n·g ⊙ x̂)) / σ,   ∂g += ∂n ⊙ x̂,   ∂β += ∂n
@@ -21,45 +22,9 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from fwrnn.cell_parts import (CellOptions, CellParams, FastDynamics, decay_weights,
-                              decay_weights_slope)
-from fwrnn.layer_norm import EPSILON
-
-
-class StepTrace(NamedTuple):
-  """What the gradient of one step needs from its forward pass.
-
-  states: h_0 … h_S of the inner loop (B×H each; h_S = h(t+1)); scores: c = ⟨h(τ), h_s⟩ of
-  each fast product (B×T); normalised, inv_std: x̂ (B×H) and 1/σ (B×1) of each layer norm.
-  """
-  states: tuple
-  scores: tuple
-  normalised: tuple
-  inv_std: tuple
-
-
-def settle_trace(cell: CellParams, dyn: FastDynamics, opts: CellOptions, hist_BxTxH: jax.Array,
-                 weights_T: jax.Array, h_BxH: jax.Array, x_proj_BxH: jax.Array) -> StepTrace:
-  """One step of the implicit form (fast_weights.settle with its attention), traced."""
-  normalised, inv_std = [], []
-
-  def norm(u_BxH):
-    if not opts.layer_norm:
-      return u_BxH
-    centred = u_BxH - jnp.mean(u_BxH, axis=-1, keepdims=True)
-    inv = jax.lax.rsqrt(jnp.mean(jnp.square(centred), axis=-1, keepdims=True) + EPSILON)
-    normalised.append(centred * inv)
-    inv_std.append(inv)
-    return cell.ln_gain_H * centred * inv + cell.ln_bias_H
-
-  z_BxH = jnp.einsum('ij,bj->bi', cell.recurrent_HxH, h_BxH) + x_proj_BxH
-  states = [jax.nn.relu(norm(z_BxH) if opts.ln_on_h0 else z_BxH)]
-  scores = []
-  for _ in range(opts.inner_steps):
-    scores.append(jnp.einsum('bth,bh->bt', hist_BxTxH, states[-1]))
-    fast_BxH = dyn.lr * jnp.einsum('bt,bth->bh', scores[-1] * weights_T, hist_BxTxH)
-    states.append(jax.nn.relu(norm(z_BxH + fast_BxH)))
-  return StepTrace(tuple(states), tuple(scores), tuple(normalised), tuple(inv_std))
+from fwrnn import fast_weights
+from fwrnn.cell_parts import (CellOptions, CellParams, FastDynamics, StepTrace, decay_weights,
+                              decay_weights_slope, scan_unroll)
 
 
 class _PerExampleSums(NamedTuple):
@@ -70,8 +35,9 @@ class _PerExampleSums(NamedTuple):
   decay: jax.Array
 
 
-def _normalise_gradient(grad_n, normalised, inv_std, gain_H):
-  """(∂u, ∂g, ∂β) per example (B×H each) of n = g·x̂ + β."""
+def _normalise_gradient(grad_n, stats, gain_H):
+  """(∂u, ∂g, ∂β) per example (B×H each) of n = g·x̂ + β, stats = (x̂, 1/σ)."""
+  normalised, inv_std = stats
   grad_x = grad_n * gain_H
   grad_u = inv_std * (grad_x - jnp.mean(grad_x, axis=-1, keepdims=True)
                       - normalised * jnp.mean(grad_x * normalised, axis=-1, keepdims=True))
@@ -88,47 +54,29 @@ def _step_gradient(cell, dyn, opts, hist_BxTxH, weights_T, trace: StepTrace, gra
   grad_z = jnp.zeros_like(grad_h_BxH)
   grad_gain = grad_bias = jnp.zeros_like(grad_h_BxH)
   scores_product = jnp.zeros(hist_BxTxH.shape[:2], grad_h_BxH.dtype)
-  norms = list(zip(trace.normalised, trace.inv_std))
 
-  def through_norm(grad_n):
+  def through_norm(grad_n, stats):
     nonlocal grad_gain, grad_bias
-    if not norms:
+    if stats is None:
       return grad_n
-    grad_u, d_gain, d_bias = _normalise_gradient(grad_n, *norms.pop(), cell.ln_gain_H)
+    grad_u, d_gain, d_bias = _normalise_gradient(grad_n, stats, cell.ln_gain_H)
     grad_gain, grad_bias = grad_gain + d_gain, grad_bias + d_bias
     return grad_u
 
   for s in reversed(range(opts.inner_steps)):
-    grad_u = through_norm(jnp.where(trace.states[s + 1] > 0, grad_h_BxH, 0.0))
+    h_in = trace.states[s - 1] if s else trace.h0
+    stats = None if trace.norms is None else jax.tree.map(lambda x: x[s], trace.norms)
+    grad_u = through_norm(jnp.where(trace.states[s] > 0, grad_h_BxH, 0.0), stats)
     grad_z = grad_z + grad_u
     grad_scores_BxT = jnp.einsum('bth,bh->bt', hist_BxTxH, grad_u)
     grad_h_BxH = dyn.lr * jnp.einsum('bt,bth->bh', grad_scores_BxT * weights_T, hist_BxTxH)
     grad_hist_BxTxH = grad_hist_BxTxH + dyn.lr * weights_T[:, None] * (
         trace.scores[s][:, :, None] * grad_u[:, None, :]
-        + grad_scores_BxT[:, :, None] * trace.states[s][:, None, :])
+        + grad_scores_BxT[:, :, None] * h_in[:, None, :])
     scores_product = scores_product + trace.scores[s] * grad_scores_BxT
-  grad_z = grad_z + through_norm(jnp.where(trace.states[0] > 0, grad_h_BxH, 0.0))
+  grad_z = grad_z + through_norm(jnp.where(trace.h0 > 0, grad_h_BxH, 0.0), trace.norm0)
   grad_h_prev = jnp.einsum('bi,ij->bj', grad_z, cell.recurrent_HxH)
   return grad_z, grad_h_prev, grad_hist_BxTxH, grad_gain, grad_bias, scores_product
-
-
-def traced_forward(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
-                   x_proj_TxBxH: jax.Array, unroll: int = 1) -> StepTrace:
-  """The implicit recurrence over a sequence with every step's trace (leaves T-leading);
-  its states[-1] are h(1) … h(T)."""
-  num_steps, batch, hidden = x_proj_TxBxH.shape
-
-  def body(carry, inputs):
-    h_BxH, hist_BxTxH = carry
-    t, x_proj_BxH = inputs
-    hist_BxTxH = jax.lax.dynamic_update_index_in_dim(hist_BxTxH, h_BxH, t, 1)
-    trace = settle_trace(cell, dyn, opts, hist_BxTxH, decay_weights(dyn.decay, t, num_steps),
-                         h_BxH, x_proj_BxH)
-    return (trace.states[-1], hist_BxTxH), trace
-
-  init = (jnp.zeros((batch, hidden), x_proj_TxBxH.dtype),
-          jnp.zeros((batch, num_steps, hidden), x_proj_TxBxH.dtype))
-  return jax.lax.scan(body, init, (jnp.arange(num_steps), x_proj_TxBxH), unroll=unroll)[1]
 
 
 def sequence_gradient(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
@@ -137,8 +85,8 @@ def sequence_gradient(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
   """Cotangents (cell, dyn, x_proj) of the implicit recurrence, given its outputs h(1) … h(T)
   and the gradient of a loss with respect to them (T×B×H).
 
-  traces are the steps' traces from traced_forward; without them each step is recomputed,
-  which keeps memory at T·B·H.
+  traces are the steps' traces from fast_weights.implicit_scan; without them each step is
+  recomputed, which keeps memory at T·B·H.
   """
   num_steps = x_proj_TxBxH.shape[0]
   h_prev_TxBxH = jnp.concatenate([jnp.zeros_like(h_TxBxH[:1]), h_TxBxH[:-1]])
@@ -146,14 +94,14 @@ def sequence_gradient(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
 
   def body(carry, inputs):
     grad_hist, grad_through_z, sums = carry
-    t, x_proj_BxH, grad_out_BxH, h_BxH, trace = inputs
+    t, x_proj_BxH, grad_out_BxH, trace = inputs
     # h(t+1) is hist[:, t+1] too: steps t+1 … T−1, done already, attended to it.
     later = jax.lax.dynamic_index_in_dim(grad_hist, jnp.minimum(t + 1, num_steps - 1), axis=1,
                                          keepdims=False)
     grad_h = grad_out_BxH + grad_through_z + jnp.where(t + 1 < num_steps, later, 0.0)
     weights_T = decay_weights(dyn.decay, t, num_steps)
     if trace is None:
-      trace = settle_trace(cell, dyn, opts, hist_BxTxH, weights_T, h_BxH, x_proj_BxH)
+      trace = fast_weights.implicit_step(cell, dyn, opts, hist_BxTxH, t, x_proj_BxH)
     grad_z, grad_h_prev, grad_hist, d_gain, d_bias, scores_product = _step_gradient(
         cell, dyn, opts, hist_BxTxH, weights_T, trace, grad_h, grad_hist)
     # Kept per example and summed once after the loop: XLA would split a sum over the
@@ -167,9 +115,36 @@ def sequence_gradient(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
   per_unit = jnp.zeros_like(h_TxBxH[0])
   init = (jnp.zeros_like(hist_BxTxH), per_unit,
           _PerExampleSums(per_unit, per_unit, per_slot, per_slot))
-  xs = (jnp.arange(num_steps), x_proj_TxBxH, grad_TxBxH, h_prev_TxBxH, traces)
+  xs = (jnp.arange(num_steps), x_proj_TxBxH, grad_TxBxH, traces)
   (_, _, sums), grad_z_TxBxH = jax.lax.scan(body, init, xs, reverse=True, unroll=unroll)
   grad_cell = CellParams(recurrent_HxH=jnp.einsum('tbi,tbj->ij', grad_z_TxBxH, h_prev_TxBxH),
                          ln_gain_H=jnp.sum(sums.gain, axis=0), ln_bias_H=jnp.sum(sums.bias, axis=0))
   grad_dyn = FastDynamics(decay=dyn.lr * jnp.sum(sums.decay), lr=jnp.sum(sums.lr))
   return grad_cell, grad_dyn, grad_z_TxBxH
+
+
+def run_implicit(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
+                 x_proj_TxBxH: jax.Array) -> jax.Array:
+  """Returns h(1) … h(T) (T×B×H) without building A; gradient by hand, memory T·B·H."""
+  traced = len(x_proj_TxBxH) <= opts.trace_length
+  unroll = scan_unroll(len(x_proj_TxBxH), opts.unroll_length)
+
+  @jax.custom_vjp
+  def sequence(cell, dyn, x_proj):
+    return fast_weights.implicit_scan(cell, dyn, opts, x_proj)
+
+  def sequence_fwd(cell, dyn, x_proj):
+    if not traced:  # recomputed backwards: memory T·B·H
+      h_TxBxH = fast_weights.implicit_scan(cell, dyn, opts, x_proj)
+      return h_TxBxH, (cell, dyn, x_proj, h_TxBxH, None)
+    traces = fast_weights.implicit_scan(cell, dyn, opts, x_proj, keep_trace=True)
+    return traces.output, (cell, dyn, x_proj, traces.output, traces)
+
+  def sequence_bwd(residuals, grad_TxBxH):
+    cell, dyn, x_proj, h_TxBxH, traces = residuals
+    # Unrolled, a recomputing scan's steps would each keep their own B×T×H history gradient.
+    return sequence_gradient(cell, dyn, opts, x_proj, h_TxBxH, grad_TxBxH, traces,
+                             unroll if traced else 1)
+
+  sequence.defvjp(sequence_fwd, sequence_bwd)
+  return sequence(cell, dyn, x_proj_TxBxH)

@@ -6,9 +6,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fwrnn import run_dir, train, train_steps
+from fwrnn import run_dir, tasks, train_steps
 from fwrnn.checkpoints import Checkpoints
 from fwrnn.errors import DataError, RunError
+from fwrnn.models import build_model
+from fwrnn.state import Member
 
 
 class TrainedRun:
@@ -16,29 +18,35 @@ class TrainedRun:
 
   def __init__(self, workdir: str):
     self.config = run_dir.read_config(workdir)
+    self.task = tasks.load(self.config.task)
     if not os.path.isdir(os.path.join(workdir, 'checkpoints')):
       raise RunError(f'{workdir} has no checkpoints/; train it first with scripts/train.py')
-    self.model, _, state = train.build(self.config)
     checkpoints = Checkpoints(workdir, self.config.train.checkpoints_to_keep)
     if checkpoints.latest_step() is None:
       raise RunError(f'{workdir} has no complete checkpoint yet; train it first')
-    self.params = checkpoints.restore_latest(state)['best_params']
+    self.params = jax.tree.map(jnp.asarray, checkpoints.best_params())
     checkpoints.close()
-    self.sequence_length = 2 * self.config.data.num_pairs + 3
+    self.model = build_model(self.config, self.task)
+    self.member = Member.of(self.config)
     self._evaluate = jax.jit(train_steps.make_evaluate(self.model))
     self._logits = jax.jit(self.model.apply)
 
-  def _check_length(self, length: int) -> None:
-    if length != self.sequence_length:
-      raise DataError(f'sequences have length {length}, but this run was trained on '
-                      f'length {self.sequence_length} (data.num_pairs={self.config.data.num_pairs})')
+  def logits(self, x) -> np.ndarray:
+    """Logits of a batch of the task's inputs (N×classes)."""
+    return np.asarray(self._call(self._logits, self.params, jnp.asarray(x), self.member.rates))
 
-  def score(self, x_NxT: np.ndarray, y_N: np.ndarray) -> float:
+  def score(self, x, y_N) -> float:
     """Accuracy (0–1) on labelled examples."""
-    self._check_length(x_NxT.shape[1])
-    return float(self._evaluate(self.params, jnp.asarray(x_NxT), jnp.asarray(y_N))[1])
+    evaluation = self._call(self._evaluate, self.params, self.member, jnp.asarray(x),
+                            jnp.asarray(y_N))
+    return float(evaluation.accuracy)
 
-  def predict(self, x_NxT: np.ndarray) -> np.ndarray:
-    """The predicted digit of each sequence (N,)."""
-    self._check_length(x_NxT.shape[1])
-    return np.asarray(jnp.argmax(self._logits(self.params, jnp.asarray(x_NxT)), axis=-1))
+  def predict(self, x) -> np.ndarray:
+    """The predicted class of each example (N,)."""
+    return np.argmax(self.logits(x), axis=-1)
+
+  def _call(self, fn, *args):
+    try:
+      return fn(*args)
+    except (TypeError, ValueError) as e:
+      raise DataError(f'these examples do not fit the model of this run: {e}') from None

@@ -6,8 +6,14 @@ import jax.numpy as jnp
 EPSILON = 1e-5
 
 
+def normalise(u_BxH: jax.Array) -> tuple[jax.Array, jax.Array]:
+  """Returns (x̂, 1/σ): (u − mean)/sqrt(var + 1e-5) (B×H) and its inverse deviation (B×1),
+  statistics over the last (hidden) axis; the gradient of layer norm needs both."""
+  centred = u_BxH - jnp.mean(u_BxH, axis=-1, keepdims=True)
+  inv_std = jax.lax.rsqrt(jnp.mean(jnp.square(centred), axis=-1, keepdims=True) + EPSILON)
+  return centred * inv_std, inv_std
+
+
 def layer_norm(u_BxH: jax.Array, gain_H: jax.Array, bias_H: jax.Array) -> jax.Array:
-  """Returns g·(u − mean)/sqrt(var + 1e-5) + β, statistics over the last (hidden) axis."""
-  mean = jnp.mean(u_BxH, axis=-1, keepdims=True)
-  var = jnp.mean(jnp.square(u_BxH - mean), axis=-1, keepdims=True)
-  return gain_H * (u_BxH - mean) * jax.lax.rsqrt(var + EPSILON) + bias_H
+  """Returns g·x̂ + β, x̂ from normalise (B×H)."""
+  return gain_H * normalise(u_BxH)[0] + bias_H

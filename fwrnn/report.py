@@ -8,13 +8,10 @@ import collections
 import os
 import platform
 
-import matplotlib
 import numpy as np
+from matplotlib.figure import Figure
 
 from fwrnn import run_dir
-
-matplotlib.use('Agg')
-from matplotlib import pyplot as plt  # noqa: E402  (after choosing the file-only backend)
 
 # The paper's Table 1 (test error %, K = 4), by (model, R).
 PAPER_TABLE1 = {
@@ -25,8 +22,6 @@ PAPER_TABLE1 = {
 }
 LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'fast_weights': 'Fast weights',
           'ln_irnn': 'LN-IRNN'}
-SETTING_FIELDS = ('model', 'hidden_size', 'num_pairs', 'inner_steps', 'layer_norm',
-                  'fast_decay', 'fast_lr')
 
 
 def machine_name() -> str:
@@ -73,7 +68,7 @@ def training_wall_seconds(rows: list[dict]) -> float:
   The members of one population share one compilation, so its time identifies them."""
   longest = collections.defaultdict(float)
   for row in rows:
-    key = (row['model'], row['hidden_size'], row['num_pairs'], row['compile_seconds'])
+    key = (row['model'], row['hidden_size'], row['compile_seconds'])
     longest[key] = max(longest[key], row['train_seconds'])
   return sum(longest.values())
 
@@ -112,7 +107,8 @@ def _paper(value) -> str:
 
 def plot_error_against_size(cells: list[dict], path: str) -> None:
   """Test error against R for each model, error bars over seeds, the paper's as crosses."""
-  fig, ax = plt.subplots(figsize=(5.5, 4))
+  fig = Figure(figsize=(5.5, 4))
+  ax = fig.subplots()
   for model in dict.fromkeys(c['model'] for c in cells):
     mine = [c for c in cells if c['model'] == model]
     sizes = [c['hidden_size'] for c in mine]
@@ -122,19 +118,19 @@ def plot_error_against_size(cells: list[dict], path: str) -> None:
     if paper:
       ax.scatter(*zip(*paper), marker='x', color=line[0].get_color())
   ax.set(xlabel='R (hidden units)', ylabel='test error (%)', xscale='log',
-         title='Associative retrieval, K = 4 (x: paper)')
+         title='Table 1, K = 4 (x: the paper)')
   sizes = sorted({c['hidden_size'] for c in cells})
   ax.minorticks_off()
   ax.set_xticks(sizes, [str(s) for s in sizes])
   ax.legend()
   fig.tight_layout()
   fig.savefig(path, dpi=120)
-  plt.close(fig)
 
 
 def plot_curves(cells: list[dict], hidden_size: int, path: str) -> None:
   """Validation log-likelihood against updates at one R (the paper's Figure 2), per model."""
-  fig, ax = plt.subplots(figsize=(5.5, 4))
+  fig = Figure(figsize=(5.5, 4))
+  ax = fig.subplots()
   for c in cells:
     if c['hidden_size'] != hidden_size:
       continue
@@ -152,14 +148,14 @@ def plot_curves(cells: list[dict], hidden_size: int, path: str) -> None:
   ax.legend()
   fig.tight_layout()
   fig.savefig(path, dpi=120)
-  plt.close(fig)
 
 
 def ablation_cells(rows: list[dict], configs: list[dict]) -> list[dict]:
   """Runs grouped by setting (everything but the seed): mean ± std of test error."""
   groups = collections.defaultdict(list)
   for row, config in zip(rows, configs):
-    setting = dict(model=row['model'], hidden_size=row['hidden_size'], num_pairs=row['num_pairs'],
+    setting = dict(model=row['model'], hidden_size=row['hidden_size'],
+                   num_pairs=config['data']['num_pairs'],
                    inner_steps=config['model']['inner_steps'],
                    layer_norm=config['model']['layer_norm'], fast_decay=row['fast_decay'],
                    fast_lr=row['fast_lr'])
@@ -220,7 +216,8 @@ def plot_decay_and_rate(cells: list[dict], path: str) -> None:
   errors = np.full((len(decays), len(rates)), np.nan)
   for c in grid:
     errors[decays.index(c['fast_decay']), rates.index(c['fast_lr'])] = c['test_mean']
-  fig, ax = plt.subplots(figsize=(5, 3.6))
+  fig = Figure(figsize=(5, 3.6))
+  ax = fig.subplots()
   image = ax.imshow(errors, cmap='viridis_r', aspect='auto')
   for (i, j), value in np.ndenumerate(errors):
     ax.text(j, i, f'{value:.1f}', ha='center', va='center', color='w' if value > 20 else 'k')
@@ -231,4 +228,3 @@ def plot_decay_and_rate(cells: list[dict], path: str) -> None:
   fig.colorbar(image)
   fig.tight_layout()
   fig.savefig(path, dpi=120)
-  plt.close(fig)

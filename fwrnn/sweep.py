@@ -4,18 +4,20 @@ A sweep is a list of overrides, each a dict {config field: value} applied to a b
 A config file may define get_sweep() returning that list (big_vision style: the sweep sits
 next to the config it sweeps); the command line may give a grid instead. Each member is a
 run directory <sweep_dir>/<member name>; a group of members whose configs differ only in
-train.POPULATION_FIELDS trains as one population. A group whose members all have results
+their state.Member fields trains as one population. A group whose members all have results
 of all its steps is skipped, so a sweep started again resumes where it stopped (from the
 members' newest checkpoints), and a sweep given more steps continues its members.
 """
 
 import ast
 import csv
+import dataclasses
 import importlib.util
 import itertools
 import os
 
 import ml_collections
+from absl import logging
 
 from fwrnn import run_dir, train
 from fwrnn.errors import ConfigError
@@ -53,22 +55,18 @@ def load_config_sweep(config_path: str) -> list[dict] | None:
 
 
 def member_config(base: ml_collections.ConfigDict, overrides: dict) -> ml_collections.ConfigDict:
-  """base with the overrides applied; ConfigError naming an override that is not a field."""
+  """base with the overrides applied; ConfigError naming an override that is not a field or
+  has the wrong type."""
   config = base.copy_and_resolve_references()
+  config.lock()  # an unknown field is refused, not added
   for field, value in overrides.items():
-    *groups, leaf = field.split('.')
-    node = config
-    for group in groups:
-      if group not in node or not isinstance(node[group], ml_collections.ConfigDict):
-        raise ConfigError(f'sweep field {field} is not a config field')
-      node = node[group]
-    if leaf not in node:
-      raise ConfigError(f'sweep field {field} is not a config field')
     try:
-      node[leaf] = float(value) if isinstance(node[leaf], float) else value
+      config.update_from_flattened_dict({field: value})
+    except (KeyError, AttributeError):
+      raise ConfigError(f'sweep field {field} is not a config field') from None
     except TypeError:
-      raise ConfigError(f'sweep field {field} must be a {type(node[leaf]).__name__}, '
-                        f'got {value!r}') from None
+      raise ConfigError(f'sweep field {field} has a different type than {value!r}') from None
+  config.unlock()
   return config
 
 
@@ -94,8 +92,8 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
   for number, members in enumerate(groups.values(), 1):
     todo = [i for i in members if not _finished(configs[i], workdirs[i])]
     if todo:
-      print(f'Population {number}/{len(groups)}: {len(todo)} members, '
-            f'{configs[todo[0]].model.name} R={configs[todo[0]].model.hidden_size}', flush=True)
+      logging.info('Population %d/%d: %d members, %s R=%d', number, len(groups), len(todo),
+                   configs[todo[0]].model.name, configs[todo[0]].model.hidden_size)
       train.train_population([configs[i] for i in todo], [workdirs[i] for i in todo])
     rows = _finished_rows(sweep, configs, workdirs)
     write_csv(rows, os.path.join(sweep_dir, SWEEP_CSV))  # after every population: partial sweeps
@@ -103,15 +101,15 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
 
 
 def _finished_rows(sweep: list[dict], configs, workdirs) -> list[dict]:
-  return [dict(overrides, workdir=w, **run_dir.read_results(w))
+  return [dict(overrides, workdir=w, **dataclasses.asdict(run_dir.read_results(w)))
           for overrides, config, w in zip(sweep, configs, workdirs) if _finished(config, w)]
 
 
 def _finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
   """Whether the member has results of all its steps (a longer num_steps continues it)."""
-  if not os.path.exists(os.path.join(workdir, 'results.json')):
+  if not os.path.exists(os.path.join(workdir, run_dir.RESULTS_FILE)):
     return False
-  return run_dir.read_results(workdir)['steps'] >= config.train.num_steps
+  return run_dir.read_results(workdir).steps >= config.train.num_steps
 
 
 def write_csv(rows: list[dict], path: str) -> None:

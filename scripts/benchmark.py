@@ -16,16 +16,13 @@ import os
 import platform
 import statistics
 
-from fwrnn import host_devices
-
-host_devices.split_cpu_into_cores()  # before JAX starts: runs spread over the cores
-
-import jax  # noqa: E402
+import jax
+import jax.numpy as jnp
 import numpy as np
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from fwrnn import assoc_data
+from fwrnn import population, tasks
 from fwrnn.bench import flop_model, measure
 
 _CONFIG = config_flags.DEFINE_config_file('config', 'configs/assoc_recall.py', 'Config to time.')
@@ -40,17 +37,17 @@ SWEEP_LENGTHS = (11, 64, 128, 256, 512, 1024)
 SWEEP_HIDDEN, SWEEP_BATCH = 128, 32
 
 
-def _timers(config):
+def _timers(config, train_split):
   """name → (seconds-for-n-steps function, sequences per step, extra facts)."""
   timers = {}
   fwrnn_step = measure.CompiledTraining(config)
   timers['fwrnn'] = (fwrnn_step.time_steps, 1, fwrnn_step)
   if _TORCH.value:
-    from fwrnn.bench import torch_reference
-    batch = assoc_data.sample(np.random.default_rng(0),
-                              config.train.batch_size, config.data.num_pairs)
+    import torch_reference  # scripts/torch_reference.py, beside this script
+    x, y = train_split.x[:config.train.batch_size], train_split.y[:config.train.batch_size]
     timers['pytorch_eager'] = (
-        lambda n: torch_reference.time_training(batch.x, batch.y, config.model.hidden_size,
+        lambda n: torch_reference.time_training(x, y, int(train_split.x.max()) + 1,
+                                                config.model.hidden_size,
                                                 config.model.inner_steps, n), 1, None)
   explicit = config.copy_and_resolve_references()
   explicit.model.form = 'explicit'
@@ -65,13 +62,15 @@ def _timers(config):
 
 def main(argv):
   del argv
+  population.use_every_cpu_core()  # runs spread over the cores, as in train.py
   logging.set_verbosity(logging.WARNING)
   config = _CONFIG.value
   m, batch, steps = config.model, config.train.batch_size, _STEPS.value
-  length = assoc_data.sequence_length(config.data.num_pairs)
+  train_split = tasks.load(config.task).load_splits(config).train
+  length = train_split.x.shape[1]
   flops = flop_model.train_step_flops(m.name, m.hidden_size, length, batch, m.inner_steps,
                                       m.head_size, m.ln_on_h0)
-  timers = _timers(config)
+  timers = _timers(config, train_split)
   for run_steps, _, _ in timers.values():
     run_steps(steps)  # warm-up
   seconds = {name: [] for name in timers}
@@ -128,11 +127,14 @@ def main(argv):
     report['memory_sweep'] = {'hidden_size': SWEEP_HIDDEN, 'batch_size': SWEEP_BATCH, 'rows': []}
     print(f'\nplanned peak memory of one gradient, H={SWEEP_HIDDEN}, B={SWEEP_BATCH} (MiB)')
     print(f'{"T":>6}{"implicit":>12}{"explicit":>12}')
+    vocab = int(train_split.x.max()) + 1
     for length in SWEEP_LENGTHS:
       row = {'sequence_length': length}
+      tokens = np.random.default_rng(0).integers(0, vocab, (SWEEP_BATCH, length))
       for form in ('implicit', 'explicit'):
         sweep.model.form = form
-        row[form] = measure.gradient_peak_bytes(sweep, length, SWEEP_BATCH)
+        row[form] = measure.gradient_peak_bytes(sweep, jnp.asarray(tokens, jnp.int32),
+                                                jnp.zeros((SWEEP_BATCH,), jnp.int32))
       report['memory_sweep']['rows'].append(row)
       print(f'{length:>6}{row["implicit"] / 2**20:>12.1f}{row["explicit"] / 2**20:>12.1f}')
 

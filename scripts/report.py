@@ -34,7 +34,7 @@ def main(argv):
   if _TABLE.value == 'table1':
     cells = report.table1_cells(rows)
     with open(out('table1.md'), 'w') as f:
-      f.write('# Table 1: associative retrieval, K = 4\n\n' + report.table1_markdown(cells, rows, header))
+      f.write('# Table 1 of the paper, K = 4\n\n' + report.table1_markdown(cells, rows, header))
     sweep.write_csv([{k: v for k, v in c.items() if k != 'workdirs'} for c in cells],
                     out('table1.csv'))
     report.plot_error_against_size(cells, out('table1_error_vs_r.png'))

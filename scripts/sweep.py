@@ -12,16 +12,12 @@ set (jax.distributed.initialize reads them); the members spread over every host'
 import os
 import sys
 
-from fwrnn import host_devices
+import jax
+from absl import app, flags
+from ml_collections import config_flags
 
-host_devices.split_cpu_into_cores()  # before JAX starts
-
-import jax  # noqa: E402
-from absl import app, flags, logging  # noqa: E402
-from ml_collections import config_flags  # noqa: E402
-
-from fwrnn import sweep  # noqa: E402
-from fwrnn.errors import FwrnnError  # noqa: E402
+from fwrnn import console, population, sweep
+from fwrnn.errors import FwrnnError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file of the sweep.')
 _GRID = flags.DEFINE_string('grid', None, "Product grid, e.g. 'seed=0,1,2 model.fast_lr=0.25,0.5'; "
@@ -33,9 +29,10 @@ flags.mark_flags_as_required(['config'])
 
 def main(argv):
   del argv
-  logging.set_verbosity(logging.WARNING)
+  population.use_every_cpu_core()
   if _MULTIHOST.value:
     jax.distributed.initialize()
+  console.show_progress()
   config_arg = config_flags.get_config_filename(flags.FLAGS['config'])  # path.py[:variant]
   config_path = config_arg.partition(':')[0]
   try:
@@ -48,7 +45,8 @@ def main(argv):
     rows = sweep.run_sweep(_CONFIG.value, members, sweep_dir)
   except FwrnnError as e:
     sys.exit(f'error: {e}')
-  print(f'{len(rows)} members; table in {os.path.join(sweep_dir, sweep.SWEEP_CSV)}')
+  if population.writes_files():
+    print(f'{len(rows)} members; table in {os.path.join(sweep_dir, sweep.SWEEP_CSV)}')
 
 
 if __name__ == '__main__':

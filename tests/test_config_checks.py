@@ -6,8 +6,12 @@ import sys
 import pytest
 
 from configs import assoc_recall
-from fwrnn.config_checks import validate
+from fwrnn import config_checks, tasks
 from fwrnn.errors import ConfigError
+
+
+def validate(config):
+  config_checks.validate(config, tasks.load(config.task))
 
 
 def test_default_and_tiny_configs_are_valid():
@@ -29,6 +33,8 @@ def test_default_and_tiny_configs_are_valid():
     ('train.batch_size', 0, 'train.batch_size must be an integer in 1..100000'),
     ('train.learning_rate', 0.0, 'train.learning_rate must be > 0'),
     ('train.num_steps', 0, 'train.num_steps must be an integer >= 1'),
+    ('train.learning_rate', float('inf'), 'train.learning_rate must be > 0'),
+    ('model.fast_lr', float('nan'), 'model.fast_lr must be >= 0'),
 ])
 def test_out_of_range_fields_are_named(field, value, message):
   config = assoc_recall.get_config()

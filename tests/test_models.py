@@ -2,12 +2,16 @@
 
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 import pytest
 
 from configs import assoc_recall
-from fwrnn import assoc_data, associative_lstm, baselines, models
+from fwrnn import associative_lstm, baselines, tasks
+from fwrnn.cores import CORE_NAMES
+from fwrnn.inputs import EmbeddedTokens, project_inputs
+from fwrnn.models import build_model
+from fwrnn.state import Member
+from fwrnn.tasks import assoc_sequences
 from tests import reference
 
 
@@ -25,32 +29,28 @@ def test_lstm_scan_equals_numpy_loop():
   np.testing.assert_allclose(got, reference.lstm(U, x), rtol=1e-4, atol=1e-5)
 
 
-def model_config(name: str, **overrides) -> ml_collections.ConfigDict:
-  config = assoc_recall.get_config().model
-  config.name = name
-  config.update(overrides)
-  return config
-
-
 def init(name: str, **overrides):
-  model = models.build_model(model_config(name, **overrides), assoc_data.VOCAB_SIZE,
-                             assoc_data.NUM_CLASSES)
-  tokens = jnp.asarray(assoc_data.sample(np.random.default_rng(0), 4, 4).x)
-  return model, model.init(jax.random.key(0), tokens), tokens
+  config = assoc_recall.get_config()
+  config.model.name = name
+  config.model.update(overrides)
+  model = build_model(config, tasks.load(config.task))
+  tokens = jnp.asarray(assoc_sequences.sample(np.random.default_rng(0), 4, 4).x)
+  rates = Member.of(config).rates
+  return model, model.init(jax.random.key(0), tokens, rates), tokens, rates
 
 
-@pytest.mark.parametrize('name', models.MODEL_NAMES)
-def test_every_model_shares_embedding_and_head(name):
-  _, params, tokens = init(name, hidden_size=20)
+@pytest.mark.parametrize('name', CORE_NAMES)
+def test_every_model_shares_encoder_and_head(name):
+  _, params, _, _ = init(name, hidden_size=20)
   p = params['params']
-  assert p['embedding'].shape == (assoc_data.VOCAB_SIZE, 100)
+  assert p['encoder']['embedding'].shape == (assoc_sequences.VOCAB_SIZE, 100)
   assert p['head']['kernel'].shape == (20, 100)
   assert p['logits']['kernel'].shape == (100, 10)
   assert p['core']['input']['kernel'].shape[0] == 100
 
 
 def test_paper_initialisation():
-  _, params, _ = init('fast_weights', hidden_size=50)
+  _, params, _, _ = init('fast_weights', hidden_size=50)
   core = params['params']['core']
   np.testing.assert_array_equal(core['recurrent'], 0.05 * np.eye(50, dtype=np.float32))
   np.testing.assert_array_equal(core['ln_gain'], 1.0)
@@ -61,21 +61,33 @@ def test_paper_initialisation():
 
 
 def test_ln_irnn_is_fast_weights_with_zero_fast_lr():
-  model, params, tokens = init('ln_irnn')
-  fw_no_memory, _, _ = init('fast_weights', fast_lr=0.0)
-  fw, _, _ = init('fast_weights')
-  np.testing.assert_array_equal(model.apply(params, tokens), fw_no_memory.apply(params, tokens))
-  assert not np.allclose(model.apply(params, tokens), fw.apply(params, tokens))
+  model, params, tokens, rates = init('ln_irnn')
+  fw, _, _, _ = init('fast_weights')
+  no_memory = rates._replace(lr=jnp.float32(0.0))
+  np.testing.assert_array_equal(model.apply(params, tokens, rates),
+                                fw.apply(params, tokens, no_memory))
+  assert not np.allclose(model.apply(params, tokens, rates), fw.apply(params, tokens, rates))
 
 
-def test_folded_input_projection_equals_embed_then_project():
+def test_rates_given_to_the_model_replace_the_configs():
+  model, params, tokens, rates = init('fast_weights')
+  other = rates._replace(lr=jnp.float32(1.0))
+  fw_eta_1, _, _, _ = init('fast_weights', fast_lr=1.0)
+  np.testing.assert_array_equal(model.apply(params, tokens, other),
+                                fw_eta_1.apply(params, tokens, None))
+  assert not np.allclose(model.apply(params, tokens, other), model.apply(params, tokens, rates))
+
+
+def test_embedded_tokens_project_like_embed_then_project():
   rng = np.random.default_rng(0)
   table, kernel, bias = rng.normal(size=(37, 6)), rng.normal(size=(6, 4)), rng.normal(size=4)
   tokens = rng.integers(0, 37, (3, 5))
-  got = models.project_inputs(jnp.asarray(tokens), jnp.float32(table), jnp.float32(kernel),
-                              jnp.float32(bias))
+  got = project_inputs(EmbeddedTokens(jnp.asarray(tokens), jnp.float32(table)),
+                       jnp.float32(kernel), jnp.float32(bias))
   want = np.einsum('bte,eh->tbh', table[tokens], kernel) + bias
   np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+  dense = project_inputs(jnp.float32(table[tokens]), jnp.float32(kernel), jnp.float32(bias))
+  np.testing.assert_allclose(dense, want, rtol=1e-5, atol=1e-5)
 
 
 def test_associative_lstm_scan_equals_numpy_complex_loop():

@@ -10,9 +10,10 @@ import numpy as np
 import pytest
 
 from configs import assoc_recall, table1
-from fwrnn import devices, sweep, train, train_steps
+from fwrnn import population, sweep, tasks, train
 from fwrnn.checkpoints import Checkpoints
 from fwrnn.errors import ConfigError
+from fwrnn.state import Member
 
 NUMBERS = ('test_accuracy', 'valid_error', 'best_step', 'steps')
 
@@ -29,6 +30,8 @@ def test_member_configs_and_their_populations():
   base = assoc_recall.get_config()
   with pytest.raises(ConfigError, match='sweep field model.hiden_size is not a config field'):
     sweep.member_config(base, {'model.hiden_size': 20})
+  with pytest.raises(ConfigError, match="sweep field train.learning_rate has a different type"):
+    sweep.member_config(base, {'train.learning_rate': 'abc'})
   members = [sweep.member_config(base, o) for o in table1.get_sweep()]
   groups = {train.population_key(c) for c in members}
   assert len(members) == 84 and len(groups) == 12  # 4 models × 3 sizes; rates and seeds shared
@@ -46,10 +49,8 @@ def test_population_member_equals_the_same_run_alone(tmp_path):
   member = rows[1]
   assert member['population_size'] == 3
   for key in NUMBERS:
-    assert member[key] == pytest.approx(solo[key], abs=1e-6), key
-  like = train.build(alone)[2]
-  restored = [Checkpoints(w).restore_latest(like)['params'] for w in
-              (str(tmp_path / 'alone'), member['workdir'])]
+    assert member[key] == pytest.approx(getattr(solo, key), abs=1e-6), key
+  restored = [Checkpoints(w).best_params() for w in (str(tmp_path / 'alone'), member['workdir'])]
   for a, b in zip(*map(jax.tree.leaves, restored)):
     np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-6)
   assert rows[0]['test_accuracy'] != member['test_accuracy']
@@ -58,27 +59,28 @@ def test_population_member_equals_the_same_run_alone(tmp_path):
 
 
 def test_devices_go_to_members_first_and_split_batches_when_left_over():
-  assert devices.mesh_layout(2, 16, 128) == (2, 1)
-  assert devices.mesh_layout(2, 1, 128) == (1, 2)
-  assert devices.mesh_layout(2, 3, 128) == (1, 2)  # 3 half batches beat 2 whole ones
-  assert devices.mesh_layout(8, 2, 128) == (2, 4)
-  assert devices.mesh_layout(8, 1, 6) == (1, 6)  # only as far as the batch divides
-  assert devices.mesh_layout(1, 5, 128) == (1, 1)
+  assert population.mesh_layout(2, 16, 128) == (2, 1)
+  assert population.mesh_layout(2, 1, 128) == (1, 2)
+  assert population.mesh_layout(2, 3, 128) == (1, 2)  # 3 half batches beat 2 whole ones
+  assert population.mesh_layout(8, 2, 128) == (2, 4)
+  assert population.mesh_layout(8, 1, 6) == (1, 6)  # only as far as the batch divides
+  assert population.mesh_layout(1, 5, 128) == (1, 1)
 
 
 def test_members_stepped_batched_or_one_after_another_agree():
   config = assoc_recall.get_config('tiny')
   members = [config.copy_and_resolve_references() for _ in range(2)]
   members[1].seed, members[1].model.fast_lr, members[1].train.learning_rate = 1, 0.25, 3e-3
-  data = train.load_splits(config).train
+  task = tasks.load(config.task)
+  splits = task.load_splits(config)
   final = {}
   for loop in ('vmap', 'map'):
-    run_steps = train_steps.make_population_run_steps(
-        train.model_of(config), train_steps.make_optimizer(config.train),
-        config.train.batch_size, loop)
-    mesh = devices.member_mesh(2, config.train.batch_size)
-    state, sums = jax.jit(run_steps)(train.initial_state(members, mesh), *data, 10)
-    final[loop] = jax.tree.leaves(state['params'])
+    pop = population.Population(2, config.train.batch_size)
+    pop.loop = loop
+    program = train.Program(config, task, pop, splits)
+    numbers, data = pop.put([Member.of(c) for c in members]), pop.replicate(tuple(splits.train))
+    state, _ = program.run_steps(program.init(numbers, data[0][:1]), numbers, data, 0, 10)
+    final[loop] = jax.tree.leaves(pop.to_host(state.params))
   for batched, mapped in zip(final['vmap'], final['map']):
     np.testing.assert_allclose(batched, mapped, rtol=1e-4, atol=1e-6)
   assert not np.allclose(final['map'][0][0], final['map'][0][1])
@@ -95,11 +97,10 @@ def test_a_run_split_over_two_cpu_devices_equals_it_on_one(tmp_path):
   assert two.returncode == 0, two.stderr
   with open(tmp_path / 'two' / 'results.json') as f:
     results = json.load(f)
-  assert one['devices'] == 1 and results['devices'] == 2
+  assert one.devices == 1 and results['devices'] == 2
   for key in NUMBERS:
-    assert results[key] == pytest.approx(one[key], abs=1e-6), key
-  like = train.build(config)[2]
-  restored = [Checkpoints(str(tmp_path / w)).restore_latest(like)['params'] for w in ('one', 'two')]
+    assert results[key] == pytest.approx(getattr(one, key), abs=1e-6), key
+  restored = [Checkpoints(str(tmp_path / w)).best_params() for w in ('one', 'two')]
   for a, b in zip(*map(jax.tree.leaves, restored)):
     np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-6)
 
@@ -114,10 +115,11 @@ def test_sweep_on_four_cpu_devices_resumes_from_its_checkpoints(tmp_path):
   assert half.returncode == 0, half.stderr
   full = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
   assert full.returncode == 0, full.stderr
-  assert 'Resuming 6 members from step 20' in full.stdout
+  assert 'Resuming 6 members from step 20' in full.stderr
   assert '6 members; table in' in full.stdout
   rows = sweep.read_csv(str(tmp_path / sweep.SWEEP_CSV))
   assert [r['steps'] for r in rows] == [40] * 6
   assert all(r['population_size'] == 6 and r['devices'] == 4 for r in rows)
   once = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-  assert 'Population' not in once.stdout  # every member done: nothing is trained again
+  assert '6 members; table in' in once.stdout
+  assert 'Population' not in once.stderr  # every member done: nothing is trained again

@@ -2,11 +2,14 @@
 
 import statistics
 import time
+
 import jax
 import jax.numpy as jnp
-import numpy as np
 
-from fwrnn import assoc_data, devices, train, train_steps
+from fwrnn import tasks, train, train_steps
+from fwrnn.models import build_model
+from fwrnn.population import Population
+from fwrnn.state import Member
 
 
 def summarise(seconds: list[float], work: float) -> dict:
@@ -37,37 +40,41 @@ def planned_peak_bytes(compiled) -> int:
 
 
 class CompiledTraining:
-  """The training steps of a config as train.py runs them: a population of 1 or more members,
-  spread over the devices (one per core on a CPU when benchmark.py splits the host)."""
+  """The training steps of a config as train.py runs them: a population of 1 or more members
+  (seeds config.seed, +1, …), spread over the devices (one per core on a CPU when
+  benchmark.py splits the host)."""
 
   def __init__(self, config, population: int = 1):
-    mesh = devices.member_mesh(population, config.train.batch_size)
-    d = config.data
-    splits = assoc_data.make_splits(d.num_pairs, (d.num_train, 1, 1), d.seed)
-    self.train_x, self.train_y = jax.device_put(tuple(splits.train), devices.replicated(mesh))
-    members = [config.copy_and_resolve_references() for _ in range(population)]
-    for i, member in enumerate(members):
+    task = tasks.load(config.task)
+    self.population = Population(population, config.train.batch_size)
+    splits = task.load_splits(config)
+    program = train.Program(config, task, self.population, splits)
+    configs = [config.copy_and_resolve_references() for _ in range(population)]
+    for i, member in enumerate(configs):
       member.seed += i
-    self.state = train.initial_state(devices.pad_to_mesh(members, mesh), mesh)
-    self._run, self.compile_seconds = train.compile_run_steps(config, mesh, self.state,
-                                                              self.train_x, self.train_y)
-    self.peak_bytes = planned_peak_bytes(self._run)
-    self.devices = mesh.devices.size
+    self.members = self.population.put([Member.of(c) for c in configs])
+    self.train = self.population.replicate(tuple(splits.train))
+    self.state = program.init(self.members, self.train[0][:1])
+    program.compile(self.state, self.members, self.train)
+    self._program, self.compile_seconds = program, program.compile_seconds
+    self.peak_bytes = planned_peak_bytes(program.compiled_steps)
+    self.devices = self.population.device_count
+    self._step = 0
 
   def time_steps(self, steps: int) -> float:
     """Seconds for `steps` optimisation steps (of every member)."""
     started = time.perf_counter()
-    self.state, sums = self._run(self.state, self.train_x, self.train_y, jnp.int32(steps))
+    self.state, sums = self._program.run_steps(self.state, self.members, self.train, self._step,
+                                               steps)
     jax.block_until_ready(sums)
+    self._step += steps
     return time.perf_counter() - started
 
 
-def gradient_peak_bytes(config, steps: int, batch: int) -> int:
-  """Planned peak memory of one loss-and-gradient evaluation on sequences of length `steps`."""
-  model, _, _ = train.build(config)
-  tokens = jnp.asarray(np.random.default_rng(0).integers(0, assoc_data.VOCAB_SIZE, (batch, steps)),
-                       jnp.int32)
-  labels = jnp.zeros((batch,), jnp.int32)
-  params = model.init(jax.random.key(0), tokens[:1])
-  grad = jax.grad(lambda p: train_steps.loss_and_accuracy(model, p, tokens, labels)[0])
+def gradient_peak_bytes(config, x, y_B) -> int:
+  """Planned peak memory of one loss-and-gradient evaluation on the batch (x, y)."""
+  model = build_model(config, tasks.load(config.task))
+  member = Member.of(config)
+  params = model.init(jax.random.key(0), x[:1], member.rates)
+  grad = jax.grad(lambda p: train_steps.loss_and_accuracy(model, p, member, x, y_B)[0])
   return planned_peak_bytes(jax.jit(grad).lower(params).compile())

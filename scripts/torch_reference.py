@@ -1,8 +1,8 @@
 """The speed baseline: fast weights the way public implementations train them.
 
 An eager PyTorch loop over time steps with an explicit per-example A (B×H×H), the same
-equations, embedding and head as fwrnn's model, and Adam. Used only by scripts/benchmark.py
-(torch is a benchmark-only dependency: requirements-bench.txt).
+equations, embedding and head as fwrnn's model, and Adam. Used only by scripts/benchmark.py, for
+token tasks (torch is a benchmark-only dependency: requirements-bench.txt).
 """
 
 import time
@@ -41,11 +41,11 @@ class EagerFastWeights(nn.Module):
     return self.head(h)
 
 
-def time_training(tokens: np.ndarray, labels: np.ndarray, hidden: int, inner_steps: int,
-                  steps: int, seed: int = 0) -> float:
+def time_training(tokens: np.ndarray, labels: np.ndarray, vocab: int, hidden: int,
+                  inner_steps: int, steps: int, seed: int = 0) -> float:
   """Seconds for `steps` Adam steps on the given batch (after one warm-up step)."""
   torch.manual_seed(seed)
-  model = EagerFastWeights(37, hidden, inner_steps=inner_steps)
+  model = EagerFastWeights(vocab, hidden, inner_steps=inner_steps)
   optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
   x, y = torch.as_tensor(tokens, dtype=torch.long), torch.as_tensor(labels, dtype=torch.long)
 

@@ -1,10 +1,13 @@
-"""The associative-retrieval data: format, labels, splits and the text encoding."""
+"""The associative-retrieval task: format, labels, splits, the text encoding, and the task
+interface that the trainer sees."""
 
 import numpy as np
 import pytest
 
-from fwrnn import assoc_data
-from fwrnn.errors import DataError
+from configs import assoc_recall
+from fwrnn import tasks
+from fwrnn.errors import ConfigError, DataError
+from fwrnn.tasks import assoc_sequences as assoc_data
 
 
 def test_paper_examples_encode_and_decode():
@@ -65,3 +68,15 @@ def test_small_spaces_fill_completely_and_too_large_splits_are_refused():
 def test_malformed_sequences_are_refused_with_the_reason(text, problem):
   with pytest.raises(DataError, match=problem):
     assoc_data.encode(text)
+
+
+def test_config_names_the_task_and_the_loader_checks_its_functions(tmp_path, monkeypatch):
+  task = tasks.load(assoc_recall.get_config().task)
+  assert task.num_classes(assoc_recall.get_config()) == 10
+  assert task.run_name(assoc_recall.get_config()) == 'fast_weights_r50_k4_seed0'
+  with pytest.raises(ConfigError, match="task names 'fwrnn.tasks.nothing', which cannot be"):
+    tasks.load('fwrnn.tasks.nothing')
+  (tmp_path / 'half_task.py').write_text('def validate(config): pass\n')
+  monkeypatch.syspath_prepend(str(tmp_path))
+  with pytest.raises(ConfigError, match='task half_task lacks load_splits, encoder'):
+    tasks.load('half_task')

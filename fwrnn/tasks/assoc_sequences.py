@@ -1,4 +1,4 @@
-"""The associative-retrieval task (Ba et al. 2016, Section 4.1): data, splits and text format.
+"""Associative-retrieval sequences (Ba et al. 2016, Section 4.1): sampling, splits, text format.
 
 A sequence is K key/value pairs, `??`, then a query key; its label is the query's value,
 e.g. `c9k8j3f1??c` → 9. Keys are K distinct letters, values digits that may repeat.
@@ -7,11 +7,11 @@ Tokens: `a`–`z` → 0–25, `0`–`9` → 26–35, `?` → 36. Length T = 2K +
 
 import math
 import string
-from typing import NamedTuple
 
 import numpy as np
 
 from fwrnn.errors import DataError
+from fwrnn.tasks import Split, Splits
 
 LETTERS = string.ascii_lowercase
 DIGITS = string.digits
@@ -22,18 +22,6 @@ NUM_CLASSES = len(DIGITS)
 DIGIT_OFFSET = len(LETTERS)
 QUERY_ID = VOCAB.index(QUERY_MARK)
 _TOKEN_OF = {ch: i for i, ch in enumerate(VOCAB)}
-
-
-class Split(NamedTuple):
-  """Integer sequences x (N×T) and their labels y (N,), digits 0–9."""
-  x: np.ndarray
-  y: np.ndarray
-
-
-class Splits(NamedTuple):
-  train: Split
-  valid: Split
-  test: Split
 
 
 def sequence_length(num_pairs: int) -> int:

@@ -1,0 +1,90 @@
+"""The recurrent cores of the experiments: B×T×D sequences in, B×T×H states out.
+
+Fast weights are the public layer itself (layers.FastWeights); the baselines (IRNN, LSTM,
+Associative LSTM) wrap their pure recurrences the same way, so that every model differs
+from the others only in its core.
+"""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+
+from fwrnn import associative_lstm, baselines
+from fwrnn.cell_parts import FastDynamics
+from fwrnn.inputs import InputProjection, uniform_fan_in
+from fwrnn.layers import FastWeights, scaled_identity
+
+CORE_NAMES = ('fast_weights', 'irnn', 'lstm', 'alstm', 'ln_irnn')
+
+
+class IRNNCore(nn.Module):
+  """ReLU RNN with identity recurrent init (Le, Jaitly & Hinton 2015)."""
+  hidden_size: int
+
+  @nn.compact
+  def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
+    del rates  # no fast memory
+    hidden = self.hidden_size
+    recurrent = self.param('recurrent', scaled_identity(1.0), (hidden, hidden))
+    x_proj_TxBxH = InputProjection(hidden, name='input')(inputs)
+    return baselines.run_irnn(recurrent, x_proj_TxBxH).transpose(1, 0, 2)
+
+
+def lstm_bias_init(key, shape, dtype=jnp.float32):
+  """Zero biases except 1 on the forget gate (gate order i, f, g, o)."""
+  del key
+  hidden = shape[0] // 4
+  return jnp.zeros(shape, dtype).at[hidden:2 * hidden].set(1.0)
+
+
+class LSTMCore(nn.Module):
+  """A standard LSTM with forget-gate bias 1."""
+  hidden_size: int
+
+  @nn.compact
+  def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
+    del rates
+    hidden = self.hidden_size
+    recurrent = self.param('recurrent', uniform_fan_in, (hidden, 4 * hidden))
+    x_proj_TxBx4H = InputProjection(4 * hidden, lstm_bias_init, name='input')(inputs)
+    return baselines.run_lstm(recurrent, x_proj_TxBx4H).transpose(1, 0, 2)
+
+
+def alstm_bias_init(key, shape, dtype=jnp.float32):
+  """Zero biases except 1 on the forget gate (the first H/2 pre-activations)."""
+  del key
+  hidden = shape[0] * 2 // 9  # shape[0] = 4.5 H
+  return jnp.zeros(shape, dtype).at[:hidden // 2].set(1.0)
+
+
+class AssociativeLSTMCore(nn.Module):
+  """The Associative LSTM: H real units as H/2 complex ones, num_copies memory copies."""
+  hidden_size: int
+  num_copies: int = 4
+
+  @nn.compact
+  def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
+    del rates
+    hidden = self.hidden_size
+    width = associative_lstm.projection_size(hidden)
+    recurrent = self.param('recurrent', uniform_fan_in, (hidden, width))
+    x_proj_TxBxG = InputProjection(width, alstm_bias_init, name='input')(inputs)
+    perms = associative_lstm.copy_permutations(self.num_copies, hidden // 2)
+    return associative_lstm.run_alstm(recurrent, perms, x_proj_TxBxG).transpose(1, 0, 2)
+
+
+def build_core(model_cfg: ml_collections.ConfigDict) -> nn.Module:
+  """The recurrent core named by model.name, with the config's options."""
+  name = model_cfg.name
+  if name == 'irnn':
+    return IRNNCore(model_cfg.hidden_size)
+  if name == 'lstm':
+    return LSTMCore(model_cfg.hidden_size)
+  if name == 'alstm':
+    return AssociativeLSTMCore(model_cfg.hidden_size, model_cfg.num_copies)
+  return FastWeights(
+      hidden_size=model_cfg.hidden_size, fast_decay=model_cfg.fast_decay,
+      fast_lr=model_cfg.fast_lr, inner_steps=model_cfg.inner_steps,
+      layer_norm=model_cfg.layer_norm, ln_on_h0=model_cfg.ln_on_h0, form=model_cfg.form,
+      fast_memory=name != 'ln_irnn')

@@ -1,0 +1,147 @@
+"""The associative-retrieval task (Ba et al. 2016, Section 4.1) as a task of fwrnn.tasks.
+
+Data: fixed splits of distinct sequences (assoc_sequences.py). Inputs enter a core as a
+learned embedding of the 37 tokens (model.embed_size wide), given to the core as
+EmbeddedTokens so that it projects the table rather than every position. A user's examples
+are text lines `c9k8j3f1??c 9` or an .npz with integer arrays x (N×T) and y (N,).
+"""
+
+import os
+
+import flax.linen as nn
+import ml_collections
+import numpy as np
+
+from fwrnn.config_checks import integer, require
+from fwrnn.errors import DataError
+from fwrnn.inputs import EmbeddedTokens, uniform_fan_in
+from fwrnn.tasks import Split, Splits
+from fwrnn.tasks import assoc_sequences as seqs
+
+
+class TokenEmbedding(nn.Module):
+  """Token ids (B×T) → their learned embedding vectors (V×E table), as EmbeddedTokens."""
+  vocab_size: int
+  embed_size: int
+
+  @nn.compact
+  def __call__(self, tokens_BxT) -> EmbeddedTokens:
+    table = self.param('embedding', uniform_fan_in, (self.vocab_size, self.embed_size))
+    return EmbeddedTokens(tokens_BxT, table)
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """ConfigError naming the first data.*, model.embed_size or train.batch_size value outside
+  its range."""
+  integer(config, 'model.embed_size', 1)
+  integer(config, 'data.num_pairs', 1, len(seqs.LETTERS))
+  for split in ('num_train', 'num_valid', 'num_test'):
+    integer(config, f'data.{split}', 1)
+  integer(config, 'data.seed', 0)
+  data = config.data
+  total = data.num_train + data.num_valid + data.num_test
+  space = seqs.num_distinct_sequences(data.num_pairs)
+  integer(config, 'train.batch_size', 1, data.num_train)
+  require(total <= space, 'data.num_train + data.num_valid + data.num_test',
+          f'at most {space}, the distinct sequences with data.num_pairs={data.num_pairs}', total)
+
+
+def load_splits(config: ml_collections.ConfigDict) -> Splits:
+  """The config's fixed train/valid/test splits."""
+  d = config.data
+  return seqs.make_splits(d.num_pairs, (d.num_train, d.num_valid, d.num_test), d.seed)
+
+
+def encoder(config: ml_collections.ConfigDict) -> nn.Module:
+  return TokenEmbedding(seqs.VOCAB_SIZE, config.model.embed_size)
+
+
+def num_classes(config: ml_collections.ConfigDict) -> int:
+  del config
+  return seqs.NUM_CLASSES
+
+
+def run_name(config: ml_collections.ConfigDict) -> str:
+  """<model>_r<hidden>_k<pairs>_seed<seed>."""
+  m = config.model
+  return f'{m.name}_r{m.hidden_size}_k{config.data.num_pairs}_seed{config.seed}'
+
+
+def parse_example(text: str) -> np.ndarray:
+  """The tokens (T,) of a sequence such as 'c9k8j3f1??c'."""
+  return seqs.encode(text)
+
+
+def step_labels(tokens_T) -> list[str]:
+  """The character read at each step."""
+  return list(seqs.decode(tokens_T))
+
+
+def _check_label(sequence: str, label: int) -> None:
+  expected = seqs.answer(sequence)
+  if label != expected:
+    raise DataError(f'label {label} is not the value {expected} of query key {sequence[-1]!r}')
+
+
+def _read_text(path: str) -> Split:
+  """Lines such as `c9k8j3f1??c 9`; DataError names the file and line of a bad one."""
+  xs, ys = [], []
+  with open(path) as f:
+    for number, line in enumerate(f, start=1):
+      if not line.strip():
+        continue
+      fields = line.split()
+      try:
+        if len(fields) != 2:
+          raise DataError(f'expected a sequence and a digit label, got {len(fields)} fields')
+        sequence, label = fields
+        x = seqs.encode(sequence)
+        if label not in seqs.DIGITS:
+          raise DataError(f'label {label!r} is not a digit 0-9')
+        _check_label(sequence, int(label))
+      except DataError as e:
+        raise DataError(f'{path}, line {number}: {e}') from None
+      if xs and len(x) != len(xs[0]):
+        raise DataError(f'{path}, line {number}: length {len(x)} differs from line 1 ({len(xs[0])})')
+      xs.append(x)
+      ys.append(int(label))
+  if not xs:
+    raise DataError(f'{path} holds no examples')
+  return Split(np.stack(xs), np.asarray(ys, np.int32))
+
+
+def _read_npz(path: str) -> Split:
+  """Integer arrays x (N×T, task tokens) and y (N,), checked row by row."""
+  try:
+    with np.load(path) as archive:
+      x, y = archive['x'], archive['y']
+  except KeyError as e:
+    raise DataError(f'{path} must hold arrays x and y; {e} is missing') from None
+  except (OSError, ValueError) as e:
+    raise DataError(f'{path} is not a readable .npz file: {e}') from None
+  if x.ndim != 2 or y.shape != (x.shape[0],):
+    raise DataError(f'{path}: x must be N×T and y of length N, got {x.shape} and {y.shape}')
+  if not np.issubdtype(x.dtype, np.integer) or not np.issubdtype(y.dtype, np.integer):
+    raise DataError(f'{path}: x and y must be integer arrays, got {x.dtype} and {y.dtype}')
+  for row, (tokens, label) in enumerate(zip(x, y)):
+    try:
+      if tokens.min() < 0 or tokens.max() >= seqs.VOCAB_SIZE:
+        raise DataError(f'tokens must be in 0..{seqs.VOCAB_SIZE - 1}')
+      text = seqs.decode(tokens)
+      seqs.encode(text)
+      if not 0 <= label < seqs.NUM_CLASSES:
+        raise DataError(f'label {label} is not a digit 0-9')
+      _check_label(text, int(label))
+    except DataError as e:
+      raise DataError(f'{path}, row {row}: {e}') from None
+  return Split(x.astype(np.int32), y.astype(np.int32))
+
+
+def read_examples(path: str) -> Split:
+  """Labelled examples from a .npz file or a text file, by extension."""
+  if not os.path.exists(path):
+    raise DataError(f'{path} does not exist')
+  try:
+    return _read_npz(path) if path.endswith('.npz') else _read_text(path)
+  except UnicodeDecodeError:
+    raise DataError(f'{path} is not a text file; use .npz for arrays') from None
