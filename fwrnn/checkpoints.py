@@ -1,5 +1,6 @@
 """Orbax checkpoints of one run's training state, one per evaluation point."""
 
+import hashlib
 import os
 
 import jax
@@ -14,8 +15,13 @@ class Checkpoints:
 
   def __init__(self, workdir: str, keep: int = 2):
     self.directory = os.path.join(os.path.abspath(workdir), 'checkpoints')
-    self._manager = ocp.CheckpointManager(
-        self.directory, options=ocp.CheckpointManagerOptions(max_to_keep=keep, create=True))
+    # On several hosts orbax names its barriers by step alone; the runs of a population save
+    # the same step at once, so each run's barriers get a prefix of their own.
+    prefix = hashlib.sha1(self.directory.encode()).hexdigest()[:16]
+    options = ocp.CheckpointManagerOptions(
+        max_to_keep=keep, create=True,
+        multiprocessing_options=ocp.options.MultiprocessingOptions(barrier_sync_key_prefix=prefix))
+    self._manager = ocp.CheckpointManager(self.directory, options=options)
 
   def latest_step(self) -> int | None:
     """The step of the newest complete checkpoint, or None."""

@@ -32,6 +32,15 @@ def use_every_cpu_core() -> None:
     jax.config.update('jax_num_cpu_devices', os.cpu_count())
 
 
+def join_hosts() -> None:
+  """Joins the processes of a multi-host run (jax.distributed): from JAX_COORDINATOR_ADDRESS,
+  JAX_NUM_PROCESSES and JAX_PROCESS_ID where they are set, else JAX's own cluster detection
+  (SLURM, Open MPI, Cloud TPU). Call before JAX starts its backends."""
+  number = lambda name: int(os.environ[name]) if name in os.environ else None
+  jax.distributed.initialize(os.environ.get('JAX_COORDINATOR_ADDRESS'),
+                             number('JAX_NUM_PROCESSES'), number('JAX_PROCESS_ID'))
+
+
 def mesh_layout(device_count: int, population_size: int, batch_size: int) -> tuple[int, int]:
   """(member devices, batch devices) that leave the least work on the busiest device.
 

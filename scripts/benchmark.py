@@ -25,13 +25,14 @@ from ml_collections import config_flags
 from fwrnn import population, tasks
 from fwrnn.bench import flop_model, measure
 
-_CONFIG = config_flags.DEFINE_config_file('config', 'configs/assoc_recall.py', 'Config to time.')
+_CONFIG = config_flags.DEFINE_config_file('config', None, 'Config to time.')
 _STEPS = flags.DEFINE_integer('steps', 200, 'Optimisation steps per timed repetition.')
 _REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repetitions per variant (after warm-up).')
 _POPULATION = flags.DEFINE_integer('population', 16, 'Members of variant (d); 0 skips it.')
 _TORCH = flags.DEFINE_bool('torch', True, 'Time the eager PyTorch reference (b).')
 _MEMORY_SWEEP = flags.DEFINE_bool('memory_sweep', False, 'Sweep T for peak gradient memory.')
 _OUT = flags.DEFINE_string('out', None, 'Write the results as JSON here.')
+flags.mark_flags_as_required(['config'])
 
 SWEEP_LENGTHS = (11, 64, 128, 256, 512, 1024)
 SWEEP_HIDDEN, SWEEP_BATCH = 128, 32
@@ -60,27 +61,21 @@ def _timers(config, train_split):
   return timers
 
 
-def main(argv):
-  del argv
-  population.use_every_cpu_core()  # runs spread over the cores, as in train.py
-  logging.set_verbosity(logging.WARNING)
-  config = _CONFIG.value
-  m, batch, steps = config.model, config.train.batch_size, _STEPS.value
-  train_split = tasks.load(config.task).load_splits(config).train
-  length = train_split.x.shape[1]
-  flops = flop_model.train_step_flops(m.name, m.hidden_size, length, batch, m.inner_steps,
-                                      m.head_size, m.ln_on_h0)
-  timers = _timers(config, train_split)
+def _time_rounds(timers: dict, steps: int) -> tuple[dict, list]:
+  """Seconds of every timed repetition per variant, interleaved, and the matmul peak of each
+  round (measured in every round too, so that the fractions compare like with like)."""
   for run_steps, _, _ in timers.values():
     run_steps(steps)  # warm-up
-  seconds = {name: [] for name in timers}
-  peaks = []  # measured in every round too, so that the fractions compare like with like
+  seconds, peaks = {name: [] for name in timers}, []
   for _ in range(_REPEATS.value):
     for name, (run_steps, _, _) in timers.items():
       seconds[name].append(run_steps(steps))
     peaks.append(measure.matmul_peak_flops())
-  peak = statistics.median(peaks)
+  return seconds, peaks
 
+
+def _rows(timers: dict, seconds: dict, steps: int, batch: int, flops: int, peak: float) -> dict:
+  """Per variant: sequences/s, FLOP/s, fraction of the peak, compile time, planned memory."""
   rows = {}
   for name, (_, members, compiled) in timers.items():
     steps_per_s = measure.summarise(seconds[name], steps)
@@ -98,7 +93,53 @@ def main(argv):
     reference = rows['pytorch_eager']['sequences_per_second']['median']
     for row in rows.values():
       row['speedup_vs_pytorch_eager'] = row['sequences_per_second']['median'] / reference
+  return rows
 
+
+def _print_rows(rows: dict) -> None:
+  print(f'{"variant":<22}{"seq/s (median)":>16}{"min":>10}{"max":>10}{"GFLOP/s":>10}'
+        f'{"% peak":>8}{"vs torch":>10}{"compile s":>11}')
+  for name, row in rows.items():
+    seq = row['sequences_per_second']
+    compile_s = f'{row["compile_seconds"]:.1f}' if row['compile_seconds'] else '-'
+    print(f'{name:<22}{seq["median"]:>16.0f}{seq["min"]:>10.0f}{seq["max"]:>10.0f}'
+          f'{row["flops_per_second"] / 1e9:>10.1f}{100 * row["fraction_of_peak"]:>8.1f}'
+          f'{row.get("speedup_vs_pytorch_eager", float("nan")):>10.1f}{compile_s:>11}')
+
+
+def _memory_sweep(config, vocab: int) -> dict:
+  """Planned peak memory of one gradient on random token sequences of each SWEEP_LENGTHS."""
+  sweep = config.copy_and_resolve_references()
+  sweep.model.hidden_size = SWEEP_HIDDEN
+  result = {'hidden_size': SWEEP_HIDDEN, 'batch_size': SWEEP_BATCH, 'rows': []}
+  print(f'\nplanned peak memory of one gradient, H={SWEEP_HIDDEN}, B={SWEEP_BATCH} (MiB)')
+  print(f'{"T":>6}{"implicit":>12}{"explicit":>12}')
+  for length in SWEEP_LENGTHS:
+    row = {'sequence_length': length}
+    tokens = np.random.default_rng(0).integers(0, vocab, (SWEEP_BATCH, length))
+    for form in ('implicit', 'explicit'):
+      sweep.model.form = form
+      row[form] = measure.gradient_peak_bytes(sweep, jnp.asarray(tokens, jnp.int32),
+                                              jnp.zeros((SWEEP_BATCH,), jnp.int32))
+    result['rows'].append(row)
+    print(f'{length:>6}{row["implicit"] / 2**20:>12.1f}{row["explicit"] / 2**20:>12.1f}')
+  return result
+
+
+def main(argv):
+  del argv
+  population.use_every_cpu_core()  # runs spread over the cores, as in train.py
+  logging.set_verbosity(logging.WARNING)
+  config = _CONFIG.value
+  m, batch, steps = config.model, config.train.batch_size, _STEPS.value
+  train_split = tasks.load(config.task).load_splits(config).train
+  length = train_split.x.shape[1]
+  flops = flop_model.train_step_flops(m.name, m.hidden_size, length, batch, m.inner_steps,
+                                      m.head_size, m.ln_on_h0)
+  timers = _timers(config, train_split)
+  seconds, peaks = _time_rounds(timers, steps)
+  peak = statistics.median(peaks)
+  rows = _rows(timers, seconds, steps, batch, flops, peak)
   report = {
       'machine': {'platform': platform.platform(), 'processor': platform.processor(),
                   'cpu_count': os.cpu_count(), 'device': str(jax.devices()[0]),
@@ -112,32 +153,9 @@ def main(argv):
   print(f'{m.name} R={m.hidden_size} T={length} B={batch} S={m.inner_steps} on {jax.devices()[0]}; '
         f'{flops / 1e6:.1f} MFLOP per step; matmul peak {peak / 1e9:.0f} GFLOP/s (median of '
         f'{len(peaks)} rounds, {min(peaks) / 1e9:.0f}–{max(peaks) / 1e9:.0f})')
-  print(f'{"variant":<22}{"seq/s (median)":>16}{"min":>10}{"max":>10}{"GFLOP/s":>10}'
-        f'{"% peak":>8}{"vs torch":>10}{"compile s":>11}')
-  for name, row in rows.items():
-    seq = row['sequences_per_second']
-    compile_s = f'{row["compile_seconds"]:.1f}' if row['compile_seconds'] else '-'
-    print(f'{name:<22}{seq["median"]:>16.0f}{seq["min"]:>10.0f}{seq["max"]:>10.0f}'
-          f'{row["flops_per_second"] / 1e9:>10.1f}{100 * row["fraction_of_peak"]:>8.1f}'
-          f'{row.get("speedup_vs_pytorch_eager", float("nan")):>10.1f}{compile_s:>11}')
-
+  _print_rows(rows)
   if _MEMORY_SWEEP.value:
-    sweep = config.copy_and_resolve_references()
-    sweep.model.hidden_size = SWEEP_HIDDEN
-    report['memory_sweep'] = {'hidden_size': SWEEP_HIDDEN, 'batch_size': SWEEP_BATCH, 'rows': []}
-    print(f'\nplanned peak memory of one gradient, H={SWEEP_HIDDEN}, B={SWEEP_BATCH} (MiB)')
-    print(f'{"T":>6}{"implicit":>12}{"explicit":>12}')
-    vocab = int(train_split.x.max()) + 1
-    for length in SWEEP_LENGTHS:
-      row = {'sequence_length': length}
-      tokens = np.random.default_rng(0).integers(0, vocab, (SWEEP_BATCH, length))
-      for form in ('implicit', 'explicit'):
-        sweep.model.form = form
-        row[form] = measure.gradient_peak_bytes(sweep, jnp.asarray(tokens, jnp.int32),
-                                                jnp.zeros((SWEEP_BATCH,), jnp.int32))
-      report['memory_sweep']['rows'].append(row)
-      print(f'{length:>6}{row["implicit"] / 2**20:>12.1f}{row["explicit"] / 2**20:>12.1f}')
-
+    report['memory_sweep'] = _memory_sweep(config, int(train_split.x.max()) + 1)
   if _OUT.value:
     os.makedirs(os.path.dirname(_OUT.value) or '.', exist_ok=True)
     with open(_OUT.value, 'w') as f:

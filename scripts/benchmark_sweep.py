@@ -20,11 +20,12 @@ from absl import app, flags
 
 from fwrnn import report, sweep
 
-_CONFIG = flags.DEFINE_string('config', 'configs/assoc_recall.py', 'Base config file.')
+_CONFIG = flags.DEFINE_string('config', None, 'Base config file.')
 _STEPS = flags.DEFINE_integer('steps', 3000, 'Training steps of every member.')
 _RATES = flags.DEFINE_list('learning_rates', ['5e-4', '1e-3', '2e-3', '4e-3'], 'Learning rates.')
 _SEEDS = flags.DEFINE_integer('seeds', 4, 'Seeds per learning rate.')
 _OUT = flags.DEFINE_string('out', None, 'Write the result as JSON here.')
+flags.mark_flags_as_required(['config'])
 
 
 def _timed(command: list[str]) -> float:

@@ -6,13 +6,13 @@ sharded over every device; on a CPU each core is made a device. Every member get
 directory under --sweep_dir and one row in <sweep_dir>/sweep.csv. Running the command
 again resumes an interrupted sweep. On several hosts, start the same command on each with
 --multihost and the JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID variables
-set (jax.distributed.initialize reads them); the members spread over every host's devices.
+set (or under SLURM, Open MPI or on a Cloud TPU, none of them); the members spread over every
+host's devices, and the first host writes the logs and results.
 """
 
 import os
 import sys
 
-import jax
 from absl import app, flags
 from ml_collections import config_flags
 
@@ -23,7 +23,7 @@ _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file of t
 _GRID = flags.DEFINE_string('grid', None, "Product grid, e.g. 'seed=0,1,2 model.fast_lr=0.25,0.5'; "
                             "default: the config file's get_sweep().")
 _SWEEP_DIR = flags.DEFINE_string('sweep_dir', None, 'Where the members go (default sweeps/<config>).')
-_MULTIHOST = flags.DEFINE_bool('multihost', False, 'Call jax.distributed.initialize() first.')
+_MULTIHOST = flags.DEFINE_bool('multihost', False, 'Join the other hosts (jax.distributed) first.')
 flags.mark_flags_as_required(['config'])
 
 
@@ -31,7 +31,7 @@ def main(argv):
   del argv
   population.use_every_cpu_core()
   if _MULTIHOST.value:
-    jax.distributed.initialize()
+    population.join_hosts()
   console.show_progress()
   config_arg = config_flags.get_config_filename(flags.FLAGS['config'])  # path.py[:variant]
   config_path = config_arg.partition(':')[0]
