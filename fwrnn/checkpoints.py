@@ -1,6 +1,13 @@
-"""Orbax checkpoints of one run's training state, one per evaluation point."""
+"""Orbax checkpoints of one run's training state, one per evaluation point, verified.
+
+After orbax finishes a save, the SHA-256 of every file of the step is recorded in the
+step's own folder (CHECKSUMS); a step is used only if every file still matches. A step that
+does not (damaged bytes, a missing file, or a save that a kill cut short before its sums
+were written) is moved aside to <workdir>/damaged_checkpoints/, never deleted.
+"""
 
 import hashlib
+import json
 import os
 
 import jax
@@ -9,17 +16,36 @@ from flax import serialization
 
 from fwrnn.state import TrainState
 
+CHECKSUMS = 'fwrnn_checksums.json'
+DAMAGED_DIR = 'damaged_checkpoints'
+
+
+def _file_sums(step_dir: str) -> dict:
+  """{path relative to step_dir: SHA-256} of every file of a saved step but the sums."""
+  sums = {}
+  for root, _, files in os.walk(step_dir):
+    for name in files:
+      path = os.path.join(root, name)
+      relative = os.path.relpath(path, step_dir)
+      if not relative.startswith(CHECKSUMS):  # the sums themselves, and their temporary
+        with open(path, 'rb') as f:
+          sums[relative] = hashlib.sha256(f.read()).hexdigest()
+  return sums
+
 
 class Checkpoints:
-  """Saves and restores training states under <workdir>/checkpoints."""
+  """Saves, verifies and restores training states under <workdir>/checkpoints."""
 
-  def __init__(self, workdir: str, keep: int = 2):
-    self.directory = os.path.join(os.path.abspath(workdir), 'checkpoints')
+  def __init__(self, workdir: str, keep: int = 2, writes: bool = True):
+    self.workdir = os.path.abspath(workdir)
+    self.directory = os.path.join(self.workdir, 'checkpoints')
+    self._writes = writes
+    self._unsummed: list[int] = []
     # On several hosts orbax names its barriers by step alone; the runs of a population save
     # the same step at once, so each run's barriers get a prefix of their own.
     prefix = hashlib.sha1(self.directory.encode()).hexdigest()[:16]
     options = ocp.CheckpointManagerOptions(
-        max_to_keep=keep, create=True,
+        max_to_keep=keep, create=True, cleanup_tmp_directories=True,
         multiprocessing_options=ocp.options.MultiprocessingOptions(barrier_sync_key_prefix=prefix))
     self._manager = ocp.CheckpointManager(self.directory, options=options)
 
@@ -39,12 +65,65 @@ class Checkpoints:
 
   def save(self, host_state: TrainState) -> None:
     """Starts writing a host copy of the state at its step; wait() finishes it."""
-    self._manager.save(int(host_state.step),
-                       args=ocp.args.StandardSave(serialization.to_state_dict(host_state)))
+    step = int(host_state.step)
+    self._manager.save(step, args=ocp.args.StandardSave(serialization.to_state_dict(host_state)))
+    self._unsummed.append(step)
 
   def wait(self) -> None:
-    """Returns when every started save is complete on disk."""
+    """Returns when every started save is complete on disk, its checksums recorded."""
     self._manager.wait_until_finished()
+    for step in self._unsummed:
+      step_dir = self._step_dir(step)
+      if self._writes and os.path.isdir(step_dir):
+        sums = _file_sums(step_dir)
+        temporary = os.path.join(step_dir, CHECKSUMS + '.tmp')
+        with open(temporary, 'w') as f:
+          json.dump(sums, f, indent=1, sort_keys=True)
+        os.replace(temporary, os.path.join(step_dir, CHECKSUMS))
+    self._unsummed = []
+
+  def problem(self, step: int) -> str | None:
+    """What is wrong with a saved step, or None if every file matches its recorded sum."""
+    path = os.path.join(self._step_dir(step), CHECKSUMS)
+    try:
+      with open(path) as f:
+        recorded = json.load(f)
+    except FileNotFoundError:
+      return 'has no checksums (its save was cut short)'
+    except (json.JSONDecodeError, UnicodeDecodeError):
+      return f'has an unreadable {CHECKSUMS}'
+    found = _file_sums(self._step_dir(step))
+    for name, digest in sorted(recorded.items()):
+      if name not in found:
+        return f'lacks its file {name}'
+      if found[name] != digest:
+        return f'has damaged bytes in {name}'
+    return None
+
+  def set_aside(self, step: int, why: str) -> str:
+    """Moves a damaged step to <workdir>/damaged_checkpoints/; returns the one-line report."""
+    target = os.path.join(self.workdir, DAMAGED_DIR, str(step))
+    suffix = 1
+    while os.path.exists(target):
+      target, suffix = os.path.join(self.workdir, DAMAGED_DIR, f'{step}_{suffix}'), suffix + 1
+    if self._writes:
+      os.makedirs(os.path.dirname(target), exist_ok=True)
+      os.replace(self._step_dir(step), target)
+    self._manager.reload()
+    return f'the checkpoint of step {step} in {self.directory} {why}; moved to {target}'
+
+  def intact_steps(self) -> list[int]:
+    """The steps whose files all match their sums; damaged ones are set aside, each with a
+    warning."""
+    from absl import logging
+    intact = []
+    for step in self.all_steps():
+      why = self.problem(step)
+      if why is None:
+        intact.append(step)
+      else:
+        logging.warning('%s', self.set_aside(step, why))
+    return intact
 
   def restore(self, step: int, like: TrainState) -> TrainState:
     """The checkpoint of `step`, shaped like `like`."""
@@ -53,8 +132,15 @@ class Checkpoints:
     return serialization.from_state_dict(like, restored)
 
   def best_params(self) -> dict:
-    """The best-validation parameters of the newest checkpoint, without building a state."""
-    return self._manager.restore(self.latest_step(), args=ocp.args.StandardRestore())['best_params']
+    """The best-validation parameters of the newest intact checkpoint, without building a
+    training state; None if there is none."""
+    intact = [s for s in self.all_steps() if self.problem(s) is None]
+    if not intact:
+      return None
+    return self._manager.restore(max(intact), args=ocp.args.StandardRestore())['best_params']
+
+  def _step_dir(self, step: int) -> str:
+    return os.path.join(self.directory, str(step))
 
   def close(self) -> None:
     self._manager.close()

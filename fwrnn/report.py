@@ -6,7 +6,6 @@ typed in except the paper's own numbers, for comparison.
 
 import collections
 import os
-import platform
 
 import numpy as np
 from matplotlib.figure import Figure
@@ -22,16 +21,6 @@ PAPER_TABLE1 = {
 }
 LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'fast_weights': 'Fast weights',
           'ln_irnn': 'LN-IRNN'}
-
-
-def machine_name() -> str:
-  """The CPU model and core count of this machine (from /proc/cpuinfo where there is one)."""
-  model = platform.processor() or platform.machine()
-  if os.path.exists('/proc/cpuinfo'):
-    with open('/proc/cpuinfo') as f:
-      names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
-    model = names[0] if names else model
-  return f'{model}, {os.cpu_count()} cores'
 
 
 def mean_std(values) -> tuple[float, float]:

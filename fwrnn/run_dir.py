@@ -60,8 +60,30 @@ def read_curve(workdir: str) -> np.ndarray:
 
 
 def read_results(workdir: str) -> RunResults:
-  """The results of a finished run."""
-  return RunResults.read(os.path.join(workdir, RESULTS_FILE))
+  """The results of a finished run; RunError if results.json is damaged."""
+  path = os.path.join(workdir, RESULTS_FILE)
+  try:
+    return RunResults.read(path)
+  except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as e:
+    raise RunError(f'{path} is damaged: {e}') from None
+
+
+def differing_field(old: ml_collections.ConfigDict, new: ml_collections.ConfigDict):
+  """The first field (outside RESUMABLE_FIELDS) in which two configs differ, with both values;
+  None if they are the same experiment."""
+  old, new = flatten_config(old), flatten_config(new)
+  for field in sorted(set(old) | set(new)):
+    if field not in RESUMABLE_FIELDS and old.get(field) != new.get(field):
+      return field, old.get(field), new.get(field)
+  return None
+
+
+def write_atomically(path: str, text: str) -> None:
+  """Writes a file so that a kill leaves either the old or the new content, never a part."""
+  temporary = f'{path}.tmp'
+  with open(temporary, 'w') as f:
+    f.write(text)
+  os.replace(temporary, path)
 
 
 class RunDir:
@@ -73,23 +95,30 @@ class RunDir:
   def __init__(self, workdir: str, config: ml_collections.ConfigDict, writes: bool = True):
     self.path, self.config, self.writes = workdir, config, writes
     self._claim()
-    self.checkpoints = Checkpoints(workdir, config.train.checkpoints_to_keep)
+    self.checkpoints = Checkpoints(workdir, config.train.checkpoints_to_keep, writes)
     self._writer = MetricWriter(os.path.join(workdir, 'tb')) if writes else None
 
   def _claim(self) -> None:
-    """Records the config; RunError if the directory holds a different experiment."""
+    """Records the config; RunError if the directory holds a different experiment, or
+    checkpoints whose experiment cannot be told (no readable config.json)."""
     path = os.path.join(self.path, 'config.json')
-    new = flatten_config(self.config)
+    if os.path.exists(self.path) and not os.path.isdir(self.path):
+      raise RunError(f'{self.path} is a file, not a run directory; choose another --workdir')
     if os.path.exists(path):
-      old = flatten_config(read_config(self.path))
-      for field in sorted(set(old) | set(new)):
-        if field not in RESUMABLE_FIELDS and old.get(field) != new.get(field):
-          raise RunError(f'{self.path} holds a run with {field}={old.get(field)!r}, not '
-                         f'{new.get(field)!r}; choose another --workdir to start a new run')
+      differs = differing_field(read_config(self.path), self.config)
+      if differs:
+        field, old, new = differs
+        raise RunError(f'{self.path} holds a run with {field}={old!r}, not {new!r}; '
+                       'choose another --workdir to start a new run')
+    elif _has_checkpoints(self.path):
+      raise RunError(f'{self.path} has checkpoints but no config.json to tell which experiment '
+                     'they belong to; put its config.json back or choose another --workdir')
     if self.writes:
-      os.makedirs(self.path, exist_ok=True)
-      with open(path, 'w') as f:
-        json.dump(self.config.to_dict(), f, indent=2, sort_keys=True)
+      try:
+        os.makedirs(self.path, exist_ok=True)
+        write_atomically(path, json.dumps(self.config.to_dict(), indent=2, sort_keys=True))
+      except OSError as e:
+        raise RunError(f'cannot write the run directory {self.path}: {e.strerror}') from None
 
   def restart_at(self, step: int) -> None:
     """Drops evaluations after step from the curve (they are redone when a run resumes)."""
@@ -128,11 +157,19 @@ class RunDir:
                                          'hparam/valid_error': results.valid_error})
     path = os.path.join(self.path, RESULTS_FILE)
     if os.path.exists(path):
-      old = read_results(self.path)
-      if old.outcome() == results.outcome():
+      try:
+        old = read_results(self.path)
+      except RunError as e:
+        kept = self._free_name('results_damaged')
+        os.replace(path, kept)
+        logging.warning('%s; kept it as %s and wrote new results', e, kept)
+        old = None
+      if old is not None and old.outcome() == results.outcome():
         return
-      os.replace(path, self._free_name(f'results_step{old.steps}'))
-      logging.info('%s: kept the earlier results as results_step%d.json', self.path, old.steps)
+      if old is not None:
+        kept = self._free_name(f'results_step{old.steps}')
+        os.replace(path, kept)
+        logging.info('%s: kept the earlier results as %s', self.path, kept)
     results.write(path)
 
   def _free_name(self, stem: str) -> str:
@@ -145,3 +182,8 @@ class RunDir:
     self.checkpoints.close()
     if self._writer:
       self._writer.close()
+
+
+def _has_checkpoints(workdir: str) -> bool:
+  folder = os.path.join(workdir, 'checkpoints')
+  return os.path.isdir(folder) and any(name.isdigit() for name in os.listdir(folder))

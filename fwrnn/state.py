@@ -7,6 +7,8 @@ config field it comes from, so the population's fields are derived, never listed
 
 import dataclasses
 import json
+import os
+import platform
 from typing import Any
 
 import jax
@@ -40,6 +42,16 @@ class Member:
   def rates(self) -> FastDynamics:
     """λ and η, as the fast-weights core takes them."""
     return FastDynamics(self.fast_decay, self.fast_lr)
+
+
+def machine_name() -> str:
+  """The processor (from /proc/cpuinfo where there is one), its core count and JAX's device."""
+  model = platform.processor() or platform.machine()
+  if os.path.exists('/proc/cpuinfo'):
+    with open('/proc/cpuinfo') as f:
+      names = [line.split(':', 1)[1].strip() for line in f if line.startswith('model name')]
+    model = names[0] if names else model
+  return f'{model}, {os.cpu_count()} cores, {jax.devices()[0].device_kind}'
 
 
 def population_fields() -> tuple[str, ...]:
@@ -106,16 +118,19 @@ class RunResults:
   train_seconds: float          # wall time, compilation included
   steps_per_second: float | None  # compilation excluded
   compile_seconds: float
+  machine: str = ''             # where it trained (the last part, if it was resumed)
 
-  TIMING = ('train_seconds', 'steps_per_second', 'compile_seconds')
+  TIMING = ('train_seconds', 'steps_per_second', 'compile_seconds', 'machine')
 
   def outcome(self) -> dict:
     """Every field but the timings: equal for a resumed run and one that never stopped."""
     return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.TIMING}
 
   def write(self, path: str) -> None:
-    with open(path, 'w') as f:
+    """Writes results.json atomically: a kill leaves the old file or the new one."""
+    with open(f'{path}.tmp', 'w') as f:
       json.dump(dataclasses.asdict(self), f, indent=2, sort_keys=True)
+    os.replace(f'{path}.tmp', path)
 
   @classmethod
   def read(cls, path: str) -> 'RunResults':

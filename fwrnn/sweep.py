@@ -20,7 +20,7 @@ import ml_collections
 from absl import logging
 
 from fwrnn import run_dir, train
-from fwrnn.errors import ConfigError
+from fwrnn.errors import ConfigError, RunError
 
 SWEEP_CSV = 'sweep.csv'
 
@@ -86,6 +86,8 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
   workdirs = [os.path.join(sweep_dir, member_name(overrides)) for overrides in sweep]
   if len(set(workdirs)) != len(workdirs):
     raise ConfigError('the sweep lists the same member twice')
+  for overrides, config, workdir in zip(sweep, configs, workdirs):
+    _check_same_experiment(member_name(overrides), config, workdir)
   groups: dict[str, list[int]] = {}
   for i, config in enumerate(configs):
     groups.setdefault(train.population_key(config), []).append(i)
@@ -105,11 +107,26 @@ def _finished_rows(sweep: list[dict], configs, workdirs) -> list[dict]:
           for overrides, config, w in zip(sweep, configs, workdirs) if _finished(config, w)]
 
 
+def _check_same_experiment(name: str, config: ml_collections.ConfigDict, workdir: str) -> None:
+  """ConfigError if the member's directory holds a run of another experiment."""
+  if not os.path.exists(os.path.join(workdir, 'config.json')):
+    return
+  differs = run_dir.differing_field(run_dir.read_config(workdir), config)
+  if differs:
+    field, old, new = differs
+    raise ConfigError(f'sweep member {name} in {workdir} holds a run with {field}={old!r}, not '
+                      f'{new!r}; give another --sweep_dir for this experiment')
+
+
 def _finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
-  """Whether the member has results of all its steps (a longer num_steps continues it)."""
+  """Whether the member has intact results of all its steps (a longer num_steps continues
+  it; a damaged results.json is trained again and rewritten)."""
   if not os.path.exists(os.path.join(workdir, run_dir.RESULTS_FILE)):
     return False
-  return run_dir.read_results(workdir).steps >= config.train.num_steps
+  try:
+    return run_dir.read_results(workdir).steps >= config.train.num_steps
+  except RunError:
+    return False
 
 
 def write_csv(rows: list[dict], path: str) -> None:

@@ -18,10 +18,11 @@ from absl import logging
 
 from fwrnn import config_checks, population as population_lib, run_dir, tasks, train_steps
 from fwrnn.errors import RunError
+from fwrnn.interrupts import Interrupted, StopRequests
 from fwrnn.models import build_model
 from fwrnn.population import Population
 from fwrnn.run_dir import RunDir
-from fwrnn.state import Member, RunResults, StepSums, population_fields
+from fwrnn.state import Member, RunResults, StepSums, machine_name, population_fields
 
 
 def population_key(config: ml_collections.ConfigDict) -> str:
@@ -74,12 +75,13 @@ def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> RunRe
 
 def train_population(configs: list[ml_collections.ConfigDict],
                      workdirs: list[str]) -> list[RunResults]:
-  """Trains (or resumes) runs that differ only in their Member numbers together; their results."""
+  """Trains (or resumes) runs that differ only in their Member numbers together; their results.
+
+  SIGINT or SIGTERM stops it at the next step boundary with a checkpoint (interrupts.py)."""
   started = time.perf_counter()
   task = _checked_task(configs)
   base, train_cfg = configs[0], configs[0].train
-  writes = population_lib.writes_files()
-  runs = [RunDir(w, c, writes) for w, c in zip(workdirs, configs)]
+  runs = [RunDir(w, c, population_lib.writes_files()) for w, c in zip(workdirs, configs)]
   population = Population(len(configs), train_cfg.batch_size)
   logging.info('Preparing %s of %s on %d %s device(s)', _names(workdirs), base.task,
                population.device_count, jax.default_backend())
@@ -90,41 +92,69 @@ def train_population(configs: list[ml_collections.ConfigDict],
   state = _restore(runs, program.init(members, train[0][:1]), population)
   step = int(population.to_host(state.step)[0])
   program.compile(state, members, train)
-  diverged_at = np.full(len(runs), -1)
-  timed = [0, 0.0]  # steps, seconds
-  while step < train_cfg.num_steps:
-    stop = _next_stop(step, train_cfg)
-    call_started = time.perf_counter()
-    state, sums = program.run_steps(state, members, train, step, stop - step)
-    sums = population.to_host(sums)
-    seconds = time.perf_counter() - call_started
-    timed = [timed[0] + stop - step, timed[1] + seconds]
-    diverged_at = _note_divergence(diverged_at, sums.first_bad_step, runs)
-    line = _log_training(runs, sums, step, stop, seconds)
-    step = stop
-    if step % train_cfg.eval_every == 0 or step == train_cfg.num_steps:
-      valid_eval = program.evaluate(state.params, members, *valid)
-      state = program.track_best(state, valid_eval.error)
-      line += _log_validation(runs, step, population.to_host((valid_eval, state.best_valid_error)))
-      _save(runs, state, population)
-    logging.info(line)
-  test = population.to_host(program.evaluate(state.best_params, members,
-                                             *population.replicate(tuple(splits.test))))
-  final = population.to_host(state)
-  results = [RunResults(
+  progress = Progress(len(runs))
+  with StopRequests() as stop:
+    while step < train_cfg.num_steps and not stop.signal_name:
+      stop_at = _next_stop(step, train_cfg)
+      call_started = time.perf_counter()
+      state, sums = program.run_steps(state, members, train, step, stop_at - step)
+      sums = population.to_host(sums)
+      progress.add(stop_at - step, time.perf_counter() - call_started, sums.first_bad_step, runs)
+      line = _log_training(runs, sums, step, stop_at, progress.last_seconds)
+      step = stop_at
+      if step % train_cfg.eval_every == 0 or step == train_cfg.num_steps:
+        valid_eval = program.evaluate(state.params, members, *valid)
+        state = program.track_best(state, valid_eval.error)
+        line += _log_validation(runs, step, population.to_host((valid_eval, state.best_valid_error)))
+        _save(runs, state, population)
+      logging.info(line)
+  if stop.signal_name:
+    _stop(runs, state, population, step, stop.signal_name)
+  test = program.evaluate(state.best_params, members, *population.replicate(tuple(splits.test)))
+  results = _results(configs, population.to_host(state), population.to_host(test), progress,
+                     population.device_count, program.compile_seconds, started)
+  for run, result in zip(runs, results):
+    _finish(run, result)
+  return results
+
+
+class Progress:
+  """Steps and seconds trained so far, and the step at which each member diverged."""
+
+  def __init__(self, size: int):
+    self.steps, self.seconds, self.last_seconds = 0, 0.0, 0.0
+    self.diverged_at = np.full(size, -1)
+
+  def add(self, steps: int, seconds: float, first_bad_step, runs: list[RunDir]) -> None:
+    self.steps, self.seconds, self.last_seconds = self.steps + steps, self.seconds + seconds, seconds
+    self.diverged_at = _note_divergence(self.diverged_at, first_bad_step, runs)
+
+
+def _stop(runs: list[RunDir], state, population: Population, step: int, signal_name: str):
+  """Saves the state of a run stopped by a signal (unless just saved) and raises Interrupted."""
+  if runs[0].checkpoints.latest_step() != step:
+    _save(runs, state, population)
+  for run in runs:
+    run.close()
+  where = runs[0].checkpoints.directory if len(runs) == 1 else f"each of the {len(runs)} members' directories"
+  raise Interrupted(f'stopped by {signal_name} at step {step}; its checkpoint is saved in {where}; '
+                    'run the same command again to resume')
+
+
+def _results(configs, final, test, progress: Progress, devices: int, compile_seconds: float,
+             started: float) -> list[RunResults]:
+  """Every member's RunResults from the host copies of its final state and test evaluation."""
+  return [RunResults(
       task=c.task, model=c.model.name, hidden_size=c.model.hidden_size, seed=c.seed,
       learning_rate=c.train.learning_rate, fast_decay=c.model.fast_decay,
       fast_lr=c.model.fast_lr, steps=int(final.step[i]), best_step=int(final.best_step[i]),
       test_accuracy=float(test.accuracy[i]), test_error=100.0 * (1.0 - float(test.accuracy[i])),
       valid_error=float(final.best_valid_error[i]),
-      diverged_at_step=int(diverged_at[i]) if diverged_at[i] >= 0 else None,
-      population_size=len(runs), devices=population.device_count,
+      diverged_at_step=int(progress.diverged_at[i]) if progress.diverged_at[i] >= 0 else None,
+      population_size=len(configs), devices=devices,
       train_seconds=time.perf_counter() - started,
-      steps_per_second=timed[0] / timed[1] if timed[1] else None,
-      compile_seconds=program.compile_seconds) for i, c in enumerate(configs)]
-  for run, result in zip(runs, results):
-    _finish(run, result)
-  return results
+      steps_per_second=progress.steps / progress.seconds if progress.seconds else None,
+      compile_seconds=compile_seconds, machine=machine_name()) for i, c in enumerate(configs)]
 
 
 def _checked_task(configs: list[ml_collections.ConfigDict]):
@@ -138,20 +168,34 @@ def _checked_task(configs: list[ml_collections.ConfigDict]):
 
 
 def _restore(runs: list[RunDir], state, population: Population):
-  """The population state at the newest step every member has a checkpoint of, or `state`."""
-  latest = [run.checkpoints.latest_step() for run in runs]
-  common = None if None in latest else min(latest)
-  if common is not None and not all(common in run.checkpoints.all_steps() for run in runs):
-    common = None
-  for run in runs:
-    run.checkpoints.delete_after(common)  # newer ones are recomputed, identically
-    run.restart_at(common or 0)
-  if common is None:
-    return state
-  logging.info('Resuming %s from step %d', _names([r.path for r in runs]), common)
-  fresh = population_lib.unstack(population.to_host(state), len(runs))
-  return population.put([run.checkpoints.restore(common, like)
-                         for run, like in zip(runs, fresh)])
+  """The population state at the newest step of which every member has an intact checkpoint,
+  or `state`. Damaged checkpoints are set aside (with a warning), never used."""
+  intact = [set(run.checkpoints.intact_steps()) for run in runs]
+  while True:
+    common = max(set.intersection(*intact), default=None)
+    for run in runs:
+      run.checkpoints.delete_after(common)  # newer ones are recomputed, identically
+      run.restart_at(common or 0)
+    if common is None:
+      return state
+    fresh = population_lib.unstack(population.to_host(state), len(runs))
+    try:
+      restored = [run.checkpoints.restore(common, like) for run, like in zip(runs, fresh)]
+    except Exception as e:  # orbax raises many kinds; any of them means unreadable
+      bad = next(i for i, run in enumerate(runs) if not _readable(run, common, fresh[i]))
+      logging.warning('%s', runs[bad].checkpoints.set_aside(common, f'cannot be read ({e})'))
+      intact[bad].discard(common)
+      continue
+    logging.info('Resuming %s from step %d', _names([r.path for r in runs]), common)
+    return population.put(restored)
+
+
+def _readable(run: RunDir, step: int, like) -> bool:
+  try:
+    run.checkpoints.restore(step, like)
+    return True
+  except Exception:  # see _restore
+    return False
 
 
 def _save(runs: list[RunDir], state, population: Population) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from fwrnn import population, tasks
+from fwrnn import console, population, tasks
 from fwrnn.bench import flop_model, measure
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config to time.')
@@ -164,4 +164,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  app.run(main, flags_parser=console.parse_flags)

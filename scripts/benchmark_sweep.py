@@ -18,7 +18,8 @@ import time
 
 from absl import app, flags
 
-from fwrnn import report, sweep
+from fwrnn import console, sweep
+from fwrnn.state import machine_name
 
 _CONFIG = flags.DEFINE_string('config', None, 'Base config file.')
 _STEPS = flags.DEFINE_integer('steps', 3000, 'Training steps of every member.')
@@ -57,7 +58,7 @@ def main(argv):
         alone = json.load(f)
       differences.append(abs(alone['test_error'] - population[(float(rate), seed)]['test_error']))
   result = {
-      'machine': report.machine_name(),
+      'machine': machine_name(),
       'config': _CONFIG.value, 'members': len(members), 'steps': _STEPS.value,
       'population_seconds': population_seconds, 'sequential_seconds': sequential_seconds,
       'speedup': sequential_seconds / population_seconds,
@@ -72,4 +73,4 @@ def main(argv):
 
 
 if __name__ == '__main__':
-  app.run(main)
+  app.run(main, flags_parser=console.parse_flags)

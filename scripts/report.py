@@ -1,21 +1,36 @@
-r"""Writes the tables and figures of a finished sweep into results/.
+r"""Writes the tables and figures of a finished sweep, by default next to it (<sweep_dir>/report).
 
     python scripts/report.py --table=table1 --sweep_dir=sweeps/table1
-    python scripts/report.py --table=ablations --sweep_dir=sweeps/ablations
+    python scripts/report.py --table=ablations --sweep_dir=sweeps/ablations --out_dir=results
+
+It never replaces a file that is already there unless --overwrite is given. The header of the
+markdown names this command and the machines the sweep's runs recorded.
 """
 
 import os
+import shlex
 import sys
 
 from absl import app, flags
 
-from fwrnn import report, run_dir, sweep
+from fwrnn import console, report, run_dir, sweep
 
-_TABLE = flags.DEFINE_enum('table', None, ['table1', 'ablations'], 'Which report.')
+FILES = {'table1': ('table1.md', 'table1.csv', 'table1_error_vs_r.png', 'table1_curves_r50.png'),
+         'ablations': ('ablations.md', 'ablations.csv', 'ablations_decay_rate.png')}
+
+_TABLE = flags.DEFINE_enum('table', None, list(FILES), 'Which report.')
 _SWEEP_DIR = flags.DEFINE_string('sweep_dir', None, 'The finished sweep.')
-_OUT_DIR = flags.DEFINE_string('out_dir', 'results', 'Where the files go.')
-_MACHINE = flags.DEFINE_string('machine', report.machine_name(), 'The machine the sweep ran on.')
+_OUT_DIR = flags.DEFINE_string('out_dir', None, 'Where the files go (default <sweep_dir>/report).')
+_OVERWRITE = flags.DEFINE_bool('overwrite', False, 'Replace files that are already there.')
 flags.mark_flags_as_required(['table', 'sweep_dir'])
+
+
+def _header(rows: list[dict]) -> str:
+  steps = sorted({r['steps'] for r in rows})
+  machines = sorted({r.get('machine') or 'not recorded' for r in rows})
+  return (f'Report: `{shlex.join(["python"] + sys.argv)}`, from the sweep in '
+          f'`{_SWEEP_DIR.value}` ({len(rows)} runs of {"/".join(map(str, steps))} steps, trained '
+          f'on {"; ".join(machines)}). Test error of the best-validation parameters.')
 
 
 def main(argv):
@@ -23,18 +38,18 @@ def main(argv):
   path = os.path.join(_SWEEP_DIR.value, sweep.SWEEP_CSV)
   if not os.path.exists(path):
     sys.exit(f'error: {path} does not exist; run scripts/sweep.py first')
+  out_dir = _OUT_DIR.value or os.path.join(_SWEEP_DIR.value, 'report')
+  out = lambda name: os.path.join(out_dir, name)
+  there = [out(name) for name in FILES[_TABLE.value] if os.path.exists(out(name))]
+  if there and not _OVERWRITE.value:
+    sys.exit(f'error: {there[0]} is already there; give --overwrite to replace it, or '
+             'another --out_dir')
   rows = sweep.read_csv(path)
-  os.makedirs(_OUT_DIR.value, exist_ok=True)
-  out = lambda name: os.path.join(_OUT_DIR.value, name)
-  steps = sorted({r['steps'] for r in rows})
-  header = (f'Command: `python scripts/sweep.py --config=configs/{_TABLE.value}.py` then '
-            f'`python scripts/report.py --table={_TABLE.value} --sweep_dir={_SWEEP_DIR.value}`. '
-            f'Machine: {_MACHINE.value}. {len(rows)} runs of {"/".join(map(str, steps))} steps, '
-            f'batch 128, Adam; test error of the best-validation parameters.')
+  os.makedirs(out_dir, exist_ok=True)
   if _TABLE.value == 'table1':
     cells = report.table1_cells(rows)
     with open(out('table1.md'), 'w') as f:
-      f.write('# Table 1 of the paper, K = 4\n\n' + report.table1_markdown(cells, rows, header))
+      f.write('# Table 1 of the paper, K = 4\n\n' + report.table1_markdown(cells, rows, _header(rows)))
     sweep.write_csv([{k: v for k, v in c.items() if k != 'workdirs'} for c in cells],
                     out('table1.csv'))
     report.plot_error_against_size(cells, out('table1_error_vs_r.png'))
@@ -43,11 +58,11 @@ def main(argv):
     configs = [run_dir.read_config(r['workdir']).to_dict() for r in rows]
     cells = report.ablation_cells(rows, configs)
     with open(out('ablations.md'), 'w') as f:
-      f.write('# Controls the paper lacks\n\n' + report.ablations_markdown(cells, header))
+      f.write('# Controls the paper lacks\n\n' + report.ablations_markdown(cells, _header(rows)))
     sweep.write_csv(cells, out('ablations.csv'))
     report.plot_decay_and_rate(cells, out('ablations_decay_rate.png'))
-  print(f'wrote the {_TABLE.value} files in {_OUT_DIR.value}/')
+  print(f'wrote the {_TABLE.value} files in {out_dir}/')
 
 
 if __name__ == '__main__':
-  app.run(main)
+  app.run(main, flags_parser=console.parse_flags)

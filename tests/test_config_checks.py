@@ -20,13 +20,17 @@ def test_default_and_tiny_configs_are_valid():
 
 
 @pytest.mark.parametrize('field, value, message', [
-    ('model.hidden_size', 0, 'model.hidden_size must be an integer >= 1'),
+    ('model.hidden_size', 0, r'model.hidden_size must be an integer in 1..4096 \(weights grow'),
+    ('model.hidden_size', 5000, r'model.hidden_size must be an integer in 1..4096'),
     ('model.fast_decay', 0.0, r'model.fast_decay must be in \(0, 1\]'),
     ('model.fast_decay', 1.5, r'model.fast_decay must be in \(0, 1\]'),
     ('model.fast_lr', -0.1, 'model.fast_lr must be >= 0'),
-    ('model.inner_steps', -1, 'model.inner_steps must be an integer >= 0'),
+    ('model.inner_steps', -1, 'model.inner_steps must be an integer in 0..16'),
+    ('model.inner_steps', 17, r'model.inner_steps must be an integer in 0..16 \(each is unrolled'),
     ('model.name', 'gru', 'model.name must be one of fast_weights, irnn, lstm, alstm, ln_irnn'),
-    ('model.num_copies', 0, 'model.num_copies must be an integer >= 1'),
+    ('model.num_copies', 0, 'model.num_copies must be an integer in 1..64'),
+    ('model.num_copies', 65, 'model.num_copies must be an integer in 1..64'),
+    ('model.embed_size', 4097, 'model.embed_size must be an integer in 1..4096'),
     ('model.form', 'dense', 'model.form must be one of implicit, explicit'),
     ('data.num_pairs', 27, 'data.num_pairs must be an integer in 1..26'),
     ('data.num_pairs', 0, 'data.num_pairs must be an integer in 1..26'),
@@ -60,6 +64,16 @@ def test_train_script_reports_one_line_and_fails(tmp_path):
   assert result.returncode != 0
   assert result.stderr.strip() == 'error: config field model.fast_decay must be in (0, 1], got 1.5'
   assert not (tmp_path / 'run').exists()
+
+
+def test_the_explicit_form_is_bounded_by_the_memory_of_a():
+  config = assoc_recall.get_config()
+  config.model.update(form='explicit', hidden_size=2048)
+  with pytest.raises(ConfigError, match=r'train.batch_size × model.hidden_size² must be at most '
+                                        r'268435456 with model.form=explicit'):
+    validate(config)
+  config.model.form = 'implicit'
+  validate(config)
 
 
 def test_alstm_needs_an_even_hidden_size():

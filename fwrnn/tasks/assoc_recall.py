@@ -12,11 +12,14 @@ import flax.linen as nn
 import ml_collections
 import numpy as np
 
-from fwrnn.config_checks import integer, require
+from fwrnn.config_checks import MAX_WIDTH, integer, require
 from fwrnn.errors import DataError
 from fwrnn.inputs import EmbeddedTokens, uniform_fan_in
 from fwrnn.tasks import Split, Splits
 from fwrnn.tasks import assoc_sequences as seqs
+
+
+MAX_EXAMPLES = 10_000_000
 
 
 class TokenEmbedding(nn.Module):
@@ -33,7 +36,7 @@ class TokenEmbedding(nn.Module):
 def validate(config: ml_collections.ConfigDict) -> None:
   """ConfigError naming the first data.*, model.embed_size or train.batch_size value outside
   its range."""
-  integer(config, 'model.embed_size', 1)
+  integer(config, 'model.embed_size', 1, MAX_WIDTH, 'its weights grow with it')
   integer(config, 'data.num_pairs', 1, len(seqs.LETTERS))
   for split in ('num_train', 'num_valid', 'num_test'):
     integer(config, f'data.{split}', 1)
@@ -42,6 +45,8 @@ def validate(config: ml_collections.ConfigDict) -> None:
   total = data.num_train + data.num_valid + data.num_test
   space = seqs.num_distinct_sequences(data.num_pairs)
   integer(config, 'train.batch_size', 1, data.num_train)
+  require(total <= MAX_EXAMPLES, 'data.num_train + data.num_valid + data.num_test',
+          f'at most {MAX_EXAMPLES} (the splits are held on every device)', total)
   require(total <= space, 'data.num_train + data.num_valid + data.num_test',
           f'at most {space}, the distinct sequences with data.num_pairs={data.num_pairs}', total)
 
@@ -113,16 +118,22 @@ def _read_text(path: str) -> Split:
 def _read_npz(path: str) -> Split:
   """Integer arrays x (N×T, task tokens) and y (N,), checked row by row."""
   try:
-    with np.load(path) as archive:
-      x, y = archive['x'], archive['y']
-  except KeyError as e:
-    raise DataError(f'{path} must hold arrays x and y; {e} is missing') from None
-  except (OSError, ValueError) as e:
+    archive = np.load(path, allow_pickle=False)
+  except (OSError, ValueError, EOFError) as e:
     raise DataError(f'{path} is not a readable .npz file: {e}') from None
+  if not isinstance(archive, np.lib.npyio.NpzFile):
+    raise DataError(f'{path} holds a single array, not an .npz archive of arrays x and y')
+  with archive:
+    missing = [name for name in ('x', 'y') if name not in archive.files]
+    if missing:
+      raise DataError(f'{path} must hold arrays x and y; {missing[0]} is missing')
+    x, y = archive['x'], archive['y']
   if x.ndim != 2 or y.shape != (x.shape[0],):
     raise DataError(f'{path}: x must be N×T and y of length N, got {x.shape} and {y.shape}')
   if not np.issubdtype(x.dtype, np.integer) or not np.issubdtype(y.dtype, np.integer):
     raise DataError(f'{path}: x and y must be integer arrays, got {x.dtype} and {y.dtype}')
+  if not len(x):
+    raise DataError(f'{path} holds no examples')
   for row, (tokens, label) in enumerate(zip(x, y)):
     try:
       if tokens.min() < 0 or tokens.max() >= seqs.VOCAB_SIZE:
@@ -141,6 +152,8 @@ def read_examples(path: str) -> Split:
   """Labelled examples from a .npz file or a text file, by extension."""
   if not os.path.exists(path):
     raise DataError(f'{path} does not exist')
+  if os.path.isdir(path):
+    raise DataError(f'{path} is a directory; give a .txt or .npz file')
   try:
     return _read_npz(path) if path.endswith('.npz') else _read_text(path)
   except UnicodeDecodeError:

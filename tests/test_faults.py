@@ -1,0 +1,268 @@
+"""Faults injected into tiny runs: kills at random, damaged and deleted files, changed
+configs, interrupts and bad input. Nothing may end silently wrong, and nothing the user had
+may be lost: every resumed run must end exactly where an uninterrupted one ends."""
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from configs import assoc_recall
+from fwrnn import run_dir, sweep, train
+from fwrnn.checkpoints import CHECKSUMS, DAMAGED_DIR
+from fwrnn.errors import ConfigError, RunError
+
+# One device, as in this test process, so that runs in subprocesses compute the same numbers.
+ONE_DEVICE = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=1')
+LONG = ('--config.train.num_steps=1500', '--config.train.eval_every=100',
+        '--config.train.log_every=50')
+
+
+def tiny(**train_overrides):
+  config = assoc_recall.get_config('tiny')
+  config.train.update(train_overrides)
+  return config
+
+
+def long_config():
+  return tiny(num_steps=1500, eval_every=100, log_every=50)
+
+
+@pytest.fixture(scope='module')
+def reference(tmp_path_factory):
+  """Uninterrupted runs: the tiny config of 60 steps, and the long one."""
+  base = tmp_path_factory.mktemp('reference')
+  return {'short': train.train_and_evaluate(tiny(num_steps=60), str(base / 'short')),
+          'long': train.train_and_evaluate(long_config(), str(base / 'long'))}
+
+
+def start_training(workdir, *extra) -> subprocess.Popen:
+  return subprocess.Popen(
+      [sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
+       f'--workdir={workdir}', *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+      text=True, env=ONE_DEVICE)
+
+
+def wait_for(process: subprocess.Popen, text: str) -> None:
+  """Reads the process's log until a line holds text."""
+  for line in process.stderr:
+    if text in line:
+      return
+  raise AssertionError(f'the run ended before {text!r}')
+
+
+def newest_step_dir(workdir) -> str:
+  folder = os.path.join(workdir, 'checkpoints')
+  return os.path.join(folder, str(max(int(n) for n in os.listdir(folder) if n.isdigit())))
+
+
+def test_runs_killed_at_random_resume_to_identical_results(reference, tmp_path):
+  workdir = tmp_path / 'killed'
+  rng = random.Random(0)
+  kills = 0
+  for _ in range(3):
+    process = start_training(workdir, *LONG)
+    wait_for(process, 'Compiled')
+    time.sleep(rng.uniform(0.0, 1.5))
+    process.kill()
+    process.wait()
+    kills += process.returncode == -signal.SIGKILL
+  assert kills >= 2  # most kills land while it trains
+  finished = start_training(workdir, *LONG)
+  _, err = finished.communicate(timeout=300)
+  assert finished.returncode == 0, err[-2000:]
+  assert run_dir.read_results(str(workdir)).outcome() == reference['long'].outcome()
+
+
+@pytest.mark.parametrize('fault', ['flip_bytes', 'truncate', 'delete_file', 'no_checksums',
+                                   'leftover_temporary'])
+def test_a_damaged_newest_checkpoint_is_set_aside_and_the_run_resumes_exactly(
+    reference, tmp_path, fault):
+  workdir = str(tmp_path / fault)
+  train.train_and_evaluate(tiny(num_steps=40), workdir)
+  assert sorted(os.listdir(os.path.join(workdir, 'checkpoints'))) == ['20', '40']
+  step_dir = newest_step_dir(workdir)
+  files = sorted(os.path.join(root, n) for root, _, names in os.walk(step_dir) for n in names
+                 if n != CHECKSUMS)
+  data = max(files, key=os.path.getsize)
+  if fault == 'flip_bytes':
+    with open(data, 'r+b') as f:
+      f.seek(os.path.getsize(data) // 2)
+      chunk = f.read(4)
+      f.seek(-4, 1)
+      f.write(bytes(b ^ 0xFF for b in chunk))
+  elif fault == 'truncate':
+    os.truncate(data, os.path.getsize(data) // 2)
+  elif fault == 'delete_file':
+    os.remove(data)
+  elif fault == 'no_checksums':  # killed after orbax finished, before the sums were written
+    os.remove(os.path.join(step_dir, CHECKSUMS))
+  else:  # killed while orbax was writing: its temporary folder is left behind
+    shutil.copytree(step_dir, f'{step_dir}.orbax-checkpoint-tmp-1234')
+  resumed = train.train_and_evaluate(tiny(num_steps=60), workdir)
+  assert resumed.outcome() == reference['short'].outcome()
+  damaged = os.path.join(workdir, DAMAGED_DIR)
+  if fault == 'leftover_temporary':  # orbax removes its own unfinished folder; 40 is intact
+    assert not os.path.exists(damaged)
+  else:  # only the damaged step is set aside (kept, not deleted); the run went on from 20
+    assert os.listdir(damaged) == ['40']
+  assert not any('tmp' in n for n in os.listdir(os.path.join(workdir, 'checkpoints')))
+
+
+def test_checkpoints_without_a_readable_config_are_refused_and_left_as_they_were(tmp_path):
+  workdir = str(tmp_path / 'orphan')
+  train.train_and_evaluate(tiny(num_steps=20), workdir)
+  os.remove(os.path.join(workdir, 'config.json'))
+  other = tiny(num_steps=40)
+  other.data.seed, other.model.inner_steps = 1, 2
+  before = sorted(os.listdir(os.path.join(workdir, 'checkpoints')))
+  with pytest.raises(RunError, match='has checkpoints but no config.json'):
+    train.train_and_evaluate(other, workdir)
+  assert not os.path.exists(os.path.join(workdir, 'config.json'))
+  assert sorted(os.listdir(os.path.join(workdir, 'checkpoints'))) == before
+  with open(os.path.join(workdir, 'config.json'), 'w') as f:
+    f.write('{"seed": 0, "mod')  # cut short
+  with pytest.raises(RunError, match='is not a readable config'):
+    train.train_and_evaluate(other, workdir)
+  with open(os.path.join(workdir, 'config.json')) as f:
+    assert f.read() == '{"seed": 0, "mod'
+
+
+def test_a_damaged_results_file_is_kept_aside_and_rewritten(reference, tmp_path):
+  workdir = str(tmp_path / 'results')
+  train.train_and_evaluate(tiny(num_steps=60), workdir)
+  with open(os.path.join(workdir, 'results.json'), 'w') as f:
+    f.write('{"steps": 6')
+  again = train.train_and_evaluate(tiny(num_steps=60), workdir)
+  assert again.outcome() == reference['short'].outcome()
+  with open(os.path.join(workdir, 'results_damaged.json')) as f:
+    assert f.read() == '{"steps": 6'
+  assert run_dir.read_results(workdir).outcome() == reference['short'].outcome()
+
+
+def test_a_sweep_never_reports_another_experiments_results(tmp_path):
+  sweep_dir = str(tmp_path / 'sweep')
+  grid = [{'seed': 0}, {'seed': 1}]
+  rows = sweep.run_sweep(tiny(num_steps=20), grid, sweep_dir)
+  with open(os.path.join(sweep_dir, sweep.SWEEP_CSV)) as f:
+    table = f.read()
+  changed = tiny(num_steps=20)
+  changed.model.hidden_size, changed.data.num_pairs = 9, 3
+  with pytest.raises(ConfigError, match=r'sweep member seed=0 in .* holds a run with '
+                                        r'data.num_pairs=4, not 3'):
+    sweep.run_sweep(changed, grid, sweep_dir)
+  with open(os.path.join(sweep_dir, sweep.SWEEP_CSV)) as f:
+    assert f.read() == table
+  with open(os.path.join(rows[0]['workdir'], 'results.json'), 'w') as f:
+    f.write('not json')
+  again = sweep.run_sweep(tiny(num_steps=20), grid, sweep_dir)  # retrains the damaged member
+  assert [r['test_accuracy'] for r in again] == [r['test_accuracy'] for r in rows]
+
+
+@pytest.mark.parametrize('signal_name', ['SIGINT', 'SIGTERM'])
+def test_an_interrupt_stops_at_a_step_saves_and_resumes_exactly(reference, tmp_path, signal_name):
+  workdir = tmp_path / signal_name
+  process = start_training(workdir, *LONG)
+  wait_for(process, 'step 200/')
+  process.send_signal(getattr(signal, signal_name))
+  _, err = process.communicate(timeout=120)
+  assert process.returncode != 0
+  assert 'Traceback' not in err
+  last = err.strip().splitlines()[-1]
+  assert last.startswith(f'error: stopped by {signal_name} at step ')
+  assert 'run the same command again to resume' in last
+  stopped_at = int(last.split(' at step ')[1].split(';')[0])
+  assert str(stopped_at) in os.listdir(workdir / 'checkpoints')
+  assert not any('tmp' in n for n in os.listdir(workdir / 'checkpoints'))
+  finished = start_training(workdir, *LONG)
+  _, err = finished.communicate(timeout=300)
+  assert finished.returncode == 0, err[-2000:]
+  assert run_dir.read_results(str(workdir)).outcome() == reference['long'].outcome()
+
+
+def test_a_report_writes_beside_its_sweep_and_never_replaces_a_file(tmp_path):
+  sweep_dir = tmp_path / 'sweep'
+  sweep.run_sweep(tiny(num_steps=20), [{'seed': 0}, {'seed': 1}], str(sweep_dir))
+  command = [sys.executable, 'scripts/report.py', '--table=table1', f'--sweep_dir={sweep_dir}']
+  first = subprocess.run(command, capture_output=True, text=True, timeout=120)
+  assert first.returncode == 0, first.stderr
+  with open(sweep_dir / 'report' / 'table1.md') as f:
+    text = f.read()
+  assert 'scripts/report.py --table=table1' in text and 'configs/table1.py' not in text
+  assert run_dir.read_results(str(sweep_dir / 'seed=0')).machine in text
+  second = subprocess.run(command, capture_output=True, text=True, timeout=120)
+  assert second.returncode != 0
+  assert second.stderr.strip() == (f'error: {sweep_dir / "report" / "table1.md"} is already '
+                                   'there; give --overwrite to replace it, or another --out_dir')
+  with open(sweep_dir / 'report' / 'table1.md') as f:
+    assert f.read() == text
+
+
+BAD_TRAIN_FLAGS = [
+    (['--config.model.hiden_size=3'], 'error: no config field hiden_size (did you mean hidden_size?)'),
+    (['--config.train.learning_rate=inf'], 'error: config field train.learning_rate must be > 0, got inf'),
+    (['--config.model.inner_steps=64'], 'error: config field model.inner_steps must be an integer '
+     'in 0..16 (each is unrolled into the compiled step and its gradient), got 64'),
+    (['--config.train.learning_rate=abc'], "error: flag --config.train.learning_rate=abc: could not "
+     "convert string to float: 'abc'"),
+]
+
+
+@pytest.mark.parametrize('extra, message', BAD_TRAIN_FLAGS, ids=lambda v: str(v)[:30])
+def test_bad_flags_get_one_line(tmp_path, extra, message):
+  out = subprocess.run([sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
+                        f'--workdir={tmp_path / "run"}', *extra], capture_output=True, text=True,
+                       timeout=120)
+  assert out.returncode != 0 and out.stderr.strip() == message
+  assert not (tmp_path / 'run').exists()
+
+
+def test_bad_config_files_and_workdirs_get_one_line(tmp_path):
+  broken = tmp_path / 'broken.py'
+  broken.write_text('def get_config(:\n')
+  a_file = tmp_path / 'a_file'
+  a_file.write_text('mine')
+  cases = [
+      (['--config=configs/nothere.py'], "error: the config cannot be read: OSError: Failed loading"),
+      ([f'--config={broken}'], 'error: the config cannot be read: SyntaxError: invalid syntax'),
+      (['--config=configs/assoc_recall.py:tiny', f'--workdir={a_file}'],
+       f'error: {a_file} is a file, not a run directory; choose another --workdir'),
+      (['--config=configs/assoc_recall.py:tiny', '--workdir=/proc/fwrnn_run'],
+       'error: cannot write the run directory /proc/fwrnn_run:'),
+  ]
+  for args, start in cases:
+    out = subprocess.run([sys.executable, 'scripts/train.py', *args], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode != 0
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(start), out.stderr[-1500:]
+  assert a_file.read_text() == 'mine'
+
+
+def test_bad_example_files_get_one_line(tmp_path):
+  import numpy as np
+  workdir = str(tmp_path / 'run')
+  train.train_and_evaluate(tiny(num_steps=20), workdir)
+  empty, npy, bad_grid = tmp_path / 'empty.npz', tmp_path / 'array.npz', tmp_path / 'g'
+  np.savez(empty, x=np.zeros((0, 11), np.int32), y=np.zeros((0,), np.int32))
+  with open(npy, 'wb') as f:
+    np.save(f, np.zeros((3, 11), np.int32))
+  cases = [(empty, f'error: {empty} holds no examples'),
+           (npy, f'error: {npy} holds a single array, not an .npz archive of arrays x and y'),
+           (tmp_path, f'error: {tmp_path} is a directory; give a .txt or .npz file')]
+  for path, message in cases:
+    out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
+                          f'--data={path}'], capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and out.stderr.strip() == message
+  out = subprocess.run([sys.executable, 'scripts/sweep.py', '--config=configs/assoc_recall.py:tiny',
+                        '--grid=train.learning_rate=abc', f'--sweep_dir={bad_grid}'],
+                       capture_output=True, text=True, timeout=120)
+  assert out.returncode != 0
+  assert out.stderr.strip() == "error: sweep field train.learning_rate has a different type than 'abc'"
+  assert not bad_grid.exists()
