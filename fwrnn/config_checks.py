@@ -1,5 +1,11 @@
-"""Checks every config value before anything is built or compiled."""
+"""Checks every config value before anything is built or compiled.
 
+The allowed values of each field are data (FIELD_RULES, and a task's own TASK_RULES): the
+same table checks a config and lists the fields in `--help`. Checks between fields (an even
+width for the A-LSTM, the memory of the explicit form, the task's own) are code.
+"""
+
+import dataclasses
 import math
 
 import ml_collections
@@ -13,6 +19,84 @@ MAX_INNER_STEPS = 16  # each is unrolled into the step and its gradient: S = 16 
 MAX_WIDTH = 4096      # hidden, embedding and head widths: weights and Adam's moments grow as width²
 MAX_COPIES = 64       # alstm: every copy is a B×H memory carried through the sequence
 MAX_EXPLICIT_FLOATS = 2 ** 28  # form=explicit carries A, batch·H² floats (1 GiB) at every step
+
+
+@dataclasses.dataclass(frozen=True)
+class Integer:
+  """An integer in minimum..maximum; why says where a bound comes from."""
+  minimum: int
+  maximum: int | None = None
+  why: str = ''
+
+  def allowed(self) -> str:
+    text = (f'an integer >= {self.minimum}' if self.maximum is None
+            else f'an integer in {self.minimum}..{self.maximum}')
+    return text + (f' ({self.why})' if self.why else '')
+
+  def ok(self, value) -> bool:
+    return (isinstance(value, int) and not isinstance(value, bool) and self.minimum <= value
+            and (self.maximum is None or value <= self.maximum))
+
+
+@dataclasses.dataclass(frozen=True)
+class Number:
+  """A finite number above low (or at least low) and at most high."""
+  low: float
+  high: float = math.inf
+  low_open: bool = False
+  text: str = ''
+
+  def allowed(self) -> str:
+    return self.text
+
+  def ok(self, value) -> bool:
+    return (isinstance(value, (int, float)) and not isinstance(value, bool)
+            and math.isfinite(value) and (value > self.low if self.low_open else value >= self.low)
+            and value <= self.high)
+
+
+@dataclasses.dataclass(frozen=True)
+class OneOf:
+  choices: tuple
+
+  def allowed(self) -> str:
+    return f'one of {", ".join(map(str, self.choices))}'
+
+  def ok(self, value) -> bool:
+    return value in self.choices
+
+
+@dataclasses.dataclass(frozen=True)
+class Boolean:
+
+  def allowed(self) -> str:
+    return 'True or False'
+
+  def ok(self, value) -> bool:
+    return isinstance(value, bool)
+
+
+FIELD_RULES = {
+    'seed': Integer(0),
+    'model.name': OneOf(CORE_NAMES),
+    'model.hidden_size': Integer(1, MAX_WIDTH, 'weights grow as its square'),
+    'model.fast_decay': Number(0, 1, low_open=True, text='in (0, 1]'),
+    'model.fast_lr': Number(0, text='>= 0'),
+    'model.inner_steps': Integer(0, MAX_INNER_STEPS,
+                                 'each is unrolled into the compiled step and its gradient'),
+    'model.layer_norm': Boolean(),
+    'model.ln_on_h0': Boolean(),
+    'model.form': OneOf(tuple(FORMS)),
+    'model.num_copies': Integer(1, MAX_COPIES, 'each copy is a memory of its own'),
+    'model.head_size': Integer(1, MAX_WIDTH, 'its weights grow with it'),
+    'train.batch_size': Integer(1),
+    'train.num_steps': Integer(1),
+    'train.learning_rate': Number(0, low_open=True, text='> 0'),
+    'train.grad_clip_norm': Number(0, text='>= 0 (0 turns it off)'),
+    'train.log_every': Integer(1),
+    'train.eval_every': Integer(1),
+    'train.checkpoints_to_keep': Integer(1),
+}
 
 
 def require(ok: bool, field: str, allowed: str, value) -> None:
@@ -33,49 +117,28 @@ def lookup(config: ml_collections.ConfigDict, field: str):
 
 def integer(config, field: str, minimum: int, maximum: int | None = None, why: str = '') -> None:
   """ConfigError unless the field is an integer in minimum..maximum (why: the bound's reason)."""
+  rule = Integer(minimum, maximum, why)
   value = lookup(config, field)
-  allowed = f'an integer >= {minimum}' if maximum is None else f'an integer in {minimum}..{maximum}'
-  allowed += f' ({why})' if why else ''
-  is_int = isinstance(value, int) and not isinstance(value, bool)
-  in_range = is_int and minimum <= value and (maximum is None or value <= maximum)
-  require(in_range, field, allowed, value)
+  require(rule.ok(value), field, rule.allowed(), value)
 
 
-def _number(config, field: str, low: float, high: float, allowed: str,
-            low_open: bool = False) -> None:
-  value = lookup(config, field)
-  ok = (isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        and (value > low if low_open else value >= low) and value <= high)
-  require(ok, field, allowed, value)
+def rules(task) -> dict:
+  """Every field's rule: the trainer's and the task's (TASK_RULES, if it has any)."""
+  return {**FIELD_RULES, **getattr(task, 'TASK_RULES', {})}
 
 
 def validate(config: ml_collections.ConfigDict, task) -> None:
   """Raises ConfigError naming the first field outside its allowed range."""
-  integer(config, 'seed', 0)
+  for field, rule in rules(task).items():
+    value = lookup(config, field)
+    require(rule.ok(value), field, rule.allowed(), value)
   model = config.model
-  require(model.name in CORE_NAMES, 'model.name', f'one of {", ".join(CORE_NAMES)}', model.name)
-  integer(config, 'model.hidden_size', 1, MAX_WIDTH, 'weights grow as its square')
   if model.name == 'alstm':
     require(model.hidden_size % 2 == 0, 'model.hidden_size',
             'even for alstm (H/2 complex units)', model.hidden_size)
-  integer(config, 'model.num_copies', 1, MAX_COPIES, 'each copy is a memory of its own')
-  _number(config, 'model.fast_decay', 0, 1, 'in (0, 1]', low_open=True)
-  _number(config, 'model.fast_lr', 0, math.inf, '>= 0')
-  integer(config, 'model.inner_steps', 0, MAX_INNER_STEPS,
-          'each is unrolled into the compiled step and its gradient')
-  require(model.form in FORMS, 'model.form', f'one of {", ".join(FORMS)}', model.form)
-  integer(config, 'model.head_size', 1, MAX_WIDTH, 'its weights grow with it')
-  task.validate(config)
-  integer(config, 'train.batch_size', 1)
   if model.form == 'explicit':
     floats = config.train.batch_size * model.hidden_size ** 2
     require(floats <= MAX_EXPLICIT_FLOATS, 'train.batch_size × model.hidden_size²',
             f'at most {MAX_EXPLICIT_FLOATS} with model.form=explicit (A is carried per example; '
             'model.form=implicit never builds it)', floats)
-  integer(config, 'train.num_steps', 1)
-  _number(config, 'train.learning_rate', 0, math.inf, '> 0', low_open=True)
-  _number(config, 'train.grad_clip_norm', 0, math.inf, '>= 0 (0 turns it off)')
-  integer(config, 'train.log_every', 1)
-  integer(config, 'train.eval_every', 1)
-  integer(config, 'train.checkpoints_to_keep', 1)
-
+  task.validate(config)

@@ -28,6 +28,9 @@ def show_progress() -> None:
 def parse_flags(argv: list[str]) -> list[str]:
   """absl's flag parsing for app.run, with one line instead of a traceback when a flag, the
   config file or a --config.a.b override is wrong."""
+  if any(a in HELP_FLAGS for a in argv[1:]):
+    print_help(argv, sys.modules['__main__'].__doc__ or '')
+    sys.exit(0)
   try:
     rest = flags.FLAGS(argv)
     for name in flags.FLAGS:  # ml_collections defers a config file's load error to first use
@@ -55,3 +58,30 @@ def _unknown_field(error: Exception) -> str:
 def _one_line(error: Exception) -> str:
   text = str(error.args[0]) if len(error.args) == 1 else str(error)
   return ' '.join(text.replace('\\n', ' ').replace("\\'", "'").split())
+
+
+def print_help(argv: list[str], doc: str) -> None:
+  """The script's usage, its flags, how to override config fields, and the config's fields
+  with their defaults and allowed values (from the rules that validation uses)."""
+  from fwrnn import config_checks, run_dir, tasks  # the full library only when asked
+  lines = [doc.strip(), '', flags.FLAGS.main_module_help().strip(), '',
+           'Any config field can be set on the command line: --config.model.hidden_size=20,',
+           "--config.train.learning_rate=3e-4. A config file's variant follows a colon:",
+           '--config=configs/FILE.py:tiny. Every value is checked before anything runs.']
+  try:
+    flags.FLAGS([a for a in argv if a not in HELP_FLAGS])
+    config = flags.FLAGS['config'].value
+    flat = run_dir.flatten_config(config)
+    field_rules = config_checks.rules(tasks.load(config.task))
+  except Exception:  # no config given, or one that cannot be read: the general help only
+    print('\n'.join(lines + ['', 'Give --config=FILE with --help to list its fields.']))
+    return
+  width = max(map(len, flat))
+  lines += ['', f'Fields of {flags.FLAGS["config"].config_filename} (default, then allowed):']
+  for field, value in flat.items():
+    rule = field_rules.get(field)
+    lines.append(f'  {field:<{width}}  {value!r:<26} {rule.allowed() if rule else ""}'.rstrip())
+  print('\n'.join(lines))
+
+
+HELP_FLAGS = ('--help', '-h', '--helpshort', '-?')

@@ -45,6 +45,10 @@ class TrainedRun:
     """The predicted class of each example (N,)."""
     return np.argmax(self.logits(x), axis=-1)
 
+  def probabilities(self, x) -> np.ndarray:
+    """The model's probability of every class for each example (N×classes)."""
+    return np.asarray(jax.nn.softmax(self.logits(x), axis=-1))
+
   def _call(self, fn, *args):
     try:
       return fn(*args)

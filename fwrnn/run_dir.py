@@ -139,7 +139,7 @@ class RunDir:
     if not self.writes:
       return
     self._writer.write_scalars(step, {'valid/loss': loss, 'valid/error': error,
-                                      'valid/accuracy': 1 - error / 100})
+                                      'valid/accuracy': 100.0 - error})
     path = os.path.join(self.path, CURVE_FILE)
     new = not os.path.exists(path)
     with open(path, 'a') as f:
@@ -148,13 +148,15 @@ class RunDir:
       f.write(f'{step},{loss:.6g},{error:.6g}\n')
 
   def finish(self, results: RunResults, hparams: dict) -> None:
-    """The test error in TensorBoard, the hyper-parameters, and results.json; an earlier,
-    different results.json is kept as results_step<N>.json."""
+    """The test error in TensorBoard (at the step of the parameters it measures), the
+    hyper-parameters, and results.json; an earlier, different results.json is kept as
+    results_step<N>.json."""
     if not self.writes:
       return
-    self._writer.write_scalars(results.steps, {'test/error': results.test_error})
-    self._writer.write_hparams(hparams, {'hparam/test_error': results.test_error,
-                                         'hparam/valid_error': results.valid_error})
+    self._writer.write_scalars(results.best_step, {'test/error': results.test_error})
+    self._writer.write_hparams(results.best_step, hparams,
+                               {'hparam/test_error': results.test_error,
+                                'hparam/valid_error': results.valid_error})
     path = os.path.join(self.path, RESULTS_FILE)
     if os.path.exists(path):
       try:

@@ -8,6 +8,7 @@ other.
 """
 
 import json
+import sys
 import time
 
 import jax
@@ -83,8 +84,9 @@ def train_population(configs: list[ml_collections.ConfigDict],
   base, train_cfg = configs[0], configs[0].train
   runs = [RunDir(w, c, population_lib.writes_files()) for w, c in zip(workdirs, configs)]
   population = Population(len(configs), train_cfg.batch_size)
-  logging.info('Preparing %s of %s on %d %s device(s)', _names(workdirs), base.task,
-               population.device_count, jax.default_backend())
+  logging.info('Preparing %s (%s, a population of %d on %d %s device(s)): loading the data',
+               _names(workdirs), base.task, len(runs), population.device_count,
+               jax.default_backend())
   splits = task.load_splits(base)
   program = Program(base, task, population, splits)
   members = population.put([Member.of(c) for c in configs])
@@ -92,7 +94,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
   state = _restore(runs, program.init(members, train[0][:1]), population)
   step = int(population.to_host(state.step)[0])
   program.compile(state, members, train)
-  progress = Progress(len(runs))
+  progress = Progress(len(runs), train_cfg.batch_size, step, train_cfg.num_steps)
   with StopRequests() as stop:
     while step < train_cfg.num_steps and not stop.signal_name:
       stop_at = _next_stop(step, train_cfg)
@@ -100,7 +102,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
       state, sums = program.run_steps(state, members, train, step, stop_at - step)
       sums = population.to_host(sums)
       progress.add(stop_at - step, time.perf_counter() - call_started, sums.first_bad_step, runs)
-      line = _log_training(runs, sums, step, stop_at, progress.last_seconds)
+      line = _log_training(runs, sums, step, stop_at, progress)
       step = stop_at
       if step % train_cfg.eval_every == 0 or step == train_cfg.num_steps:
         valid_eval = program.evaluate(state.params, members, *valid)
@@ -119,15 +121,39 @@ def train_population(configs: list[ml_collections.ConfigDict],
 
 
 class Progress:
-  """Steps and seconds trained so far, and the step at which each member diverged."""
+  """Steps and seconds trained so far, the step at which each member diverged, and the
+  speed and time left as the progress line tells them."""
 
-  def __init__(self, size: int):
-    self.steps, self.seconds, self.last_seconds = 0, 0.0, 0.0
+  def __init__(self, size: int, batch_size: int, first_step: int, num_steps: int):
+    self.size, self.batch_size, self.num_steps = size, batch_size, num_steps
+    self.steps, self.seconds, self.last_steps, self.last_seconds = 0, 0.0, 0, 0.0
+    self.step = first_step
     self.diverged_at = np.full(size, -1)
+    self._started = time.perf_counter()
 
   def add(self, steps: int, seconds: float, first_bad_step, runs: list[RunDir]) -> None:
-    self.steps, self.seconds, self.last_seconds = self.steps + steps, self.seconds + seconds, seconds
+    self.steps, self.seconds = self.steps + steps, self.seconds + seconds
+    self.last_steps, self.last_seconds, self.step = steps, seconds, self.step + steps
     self.diverged_at = _note_divergence(self.diverged_at, first_bad_step, runs)
+
+  def text(self) -> str:
+    """Throughput (per member and in all), elapsed time and the time left at this pace."""
+    rate = self.last_steps / self.last_seconds
+    sequences = rate * self.batch_size * self.size
+    elapsed = time.perf_counter() - self._started
+    left = (self.num_steps - self.step) * elapsed / max(self.steps, 1)
+    speed = (f'{rate:.0f} steps/s, {sequences:,.0f} sequences/s' if self.size == 1 else
+             f'{rate:.0f} steps/s per member, {sequences:,.0f} sequences/s for all {self.size}')
+    line = f'{speed}  {_clock(elapsed)} elapsed, {_clock(left)} left'
+    if sys.stderr.isatty():
+      done = int(20 * self.step / self.num_steps)
+      line = f'[{"#" * done}{"." * (20 - done)}] ' + line
+    return line
+
+
+def _clock(seconds: float) -> str:
+  minutes, seconds = divmod(int(seconds), 60)
+  return f'{minutes // 60}:{minutes % 60:02d}:{seconds:02d}'
 
 
 def _stop(runs: list[RunDir], state, population: Population, step: int, signal_name: str):
@@ -227,18 +253,19 @@ def _next_stop(step: int, train_cfg) -> int:
 
 
 def _log_training(runs: list[RunDir], sums: StepSums, step: int, stop: int,
-                  seconds: float) -> str:
+                  progress: Progress) -> str:
   """Writes every member's training metrics of the steps step … stop; the progress line."""
   count = stop - step
   accuracy = sums.accuracy / count
   for i, run in enumerate(runs):
-    run.log_train(stop, {'train/loss': sums.loss[i] / count, 'train/accuracy': accuracy[i],
+    run.log_train(stop, {'train/loss': sums.loss[i] / count,
+                         'train/accuracy': 100.0 * accuracy[i],
                          'train/error': 100.0 * (1.0 - accuracy[i]),
                          'train/grad_norm': sums.grad_norm[i] / count,
                          'train/learning_rate': run.config.train.learning_rate,
-                         'train/steps_per_second': count / seconds})
+                         'train/steps_per_second': count / progress.last_seconds})
   return (f'step {stop}/{runs[0].config.train.num_steps}  loss {_spread(sums.loss / count, "{:.4f}")}'
-          f'  error {_spread(100.0 * (1.0 - accuracy))}  {count / seconds:.0f} steps/s')
+          f'  error {_spread(100.0 * (1.0 - accuracy))}  {progress.text()}')
 
 
 def _log_validation(runs: list[RunDir], step: int, host) -> str:

@@ -1,14 +1,17 @@
-r"""Uses a trained run.
+r"""Uses a trained run: answers examples, with the model's probability, and scores labels.
 
-    python scripts/evaluate.py --workdir=DIR --data=FILE          # accuracy on labelled data
-    python scripts/evaluate.py --workdir=DIR --sequence=c9k8j3f1??c  # the predicted class
+    python scripts/evaluate.py --workdir=DIR --sequence='c9k8j3f1??c'     # one answer
+    python scripts/evaluate.py --workdir=DIR --data=FILE                   # accuracy, if labelled
+    python scripts/evaluate.py --workdir=DIR --data=FILE --per_example     # every answer too
 
-The run's task reads FILE and the example (its formats: the README, or the task module's
-docstring).
+The run's task reads FILE and the example; for associative retrieval FILE is text, one
+sequence per line with an optional label (`c9k8j3f1??c` or `c9k8j3f1??c 9`), or an .npz with
+an integer array x (N×T) and optionally y (N). Unlabelled files are answered, not scored.
 """
 
 import sys
 
+import numpy as np
 from absl import app, flags
 
 from fwrnn import console
@@ -16,10 +19,23 @@ from fwrnn.errors import FwrnnError
 from fwrnn.inference import TrainedRun
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Run directory written by scripts/train.py.')
-_DATA = flags.DEFINE_string('data', None, 'Labelled examples to score, in a format of the task.')
+_DATA = flags.DEFINE_string('data', None, 'Examples to answer and, where labelled, score.')
 _SEQUENCE = flags.DEFINE_string('sequence', None, 'One example to answer, e.g. c9k8j3f1??c.')
+_PER_EXAMPLE = flags.DEFINE_bool('per_example', False, 'With --data: a line per example.')
 flags.mark_flags_as_required(['workdir'])
 flags.mark_flags_as_mutual_exclusive(['data', 'sequence'], required=True)
+
+
+def answer_lines(run: TrainedRun, x, y=None) -> list[str]:
+  """'<example> -> <class> (probability p)[, label l: right|wrong]' for each example."""
+  probabilities = run.probabilities(x)
+  lines = []
+  for i, p in enumerate(probabilities):
+    line = f'{run.task.example_text(x[i])} -> {int(np.argmax(p))} (probability {p.max():.3f})'
+    if y is not None:
+      line += f', label {int(y[i])}: {"right" if np.argmax(p) == y[i] else "wrong"}'
+    lines.append(line)
+  return lines
 
 
 def main(argv):
@@ -28,11 +44,14 @@ def main(argv):
   try:
     run = TrainedRun(_WORKDIR.value)
     if _SEQUENCE.value is not None:
-      print(int(run.predict(run.task.parse_example(_SEQUENCE.value)[None])[0]))
-    else:
-      examples = run.task.read_examples(_DATA.value)
+      print(answer_lines(run, run.task.parse_example(_SEQUENCE.value)[None])[0])
+      return
+    examples = run.task.read_examples(_DATA.value)
+    if _PER_EXAMPLE.value or examples.y is None:
+      print('\n'.join(answer_lines(run, examples.x, examples.y)))
+    if examples.y is not None:
       accuracy = run.score(examples.x, examples.y)
-      print(f'{len(examples.y)} examples  accuracy {100 * accuracy:.2f}%  '
+      print(f'{len(examples.x)} examples  accuracy {100 * accuracy:.2f}%  '
             f'error {100 * (1 - accuracy):.2f}%')
   except FwrnnError as e:
     sys.exit(f'error: {e}')

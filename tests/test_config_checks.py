@@ -34,7 +34,8 @@ def test_default_and_tiny_configs_are_valid():
     ('model.form', 'dense', 'model.form must be one of implicit, explicit'),
     ('data.num_pairs', 27, 'data.num_pairs must be an integer in 1..26'),
     ('data.num_pairs', 0, 'data.num_pairs must be an integer in 1..26'),
-    ('train.batch_size', 0, 'train.batch_size must be an integer in 1..100000'),
+    ('train.batch_size', 0, 'train.batch_size must be an integer >= 1'),
+    ('train.batch_size', 100_001, 'train.batch_size must be an integer in 1..100000'),
     ('train.learning_rate', 0.0, 'train.learning_rate must be > 0'),
     ('train.num_steps', 0, 'train.num_steps must be an integer >= 1'),
     ('train.learning_rate', float('inf'), 'train.learning_rate must be > 0'),
@@ -91,3 +92,21 @@ def test_sweep_script_names_a_bad_grid_in_one_line(tmp_path):
   assert result.returncode != 0
   assert result.stderr.strip() == 'error: sweep field model.hiden_size is not a config field'
   assert not (tmp_path / 'sweep').exists()
+
+
+def test_help_lists_every_field_with_its_default_and_allowed_values():
+  out = subprocess.run([sys.executable, 'scripts/train.py', '--help',
+                        '--config=configs/assoc_recall.py:tiny'], capture_output=True, text=True,
+                       timeout=120)
+  assert out.returncode == 0
+  assert '--config.model.hidden_size=20' in out.stdout
+  rows = {line.split()[0]: line.split(None, 2)[1:] for line in out.stdout.splitlines()
+          if line.startswith('  ') and not line.startswith('  --')}
+  assert rows['model.inner_steps'][0] == '1'
+  assert rows['model.inner_steps'][1].startswith('an integer in 0..16')
+  assert rows['train.batch_size'][0] == '16'  # the tiny variant's default
+  assert rows['data.num_pairs'][1].startswith('an integer in 1..26')  # the task's own rule
+  assert set(rows) >= set(config_checks.FIELD_RULES)
+  general = subprocess.run([sys.executable, 'scripts/train.py', '--help'], capture_output=True,
+                           text=True, timeout=120)
+  assert general.returncode == 0 and 'Give --config=FILE with --help' in general.stdout

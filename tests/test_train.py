@@ -20,6 +20,23 @@ from fwrnn.tasks import assoc_sequences
 from tests import reference
 
 
+def read_scalars(path: str) -> dict:
+  """{tag: [(step, value)]} of a TensorBoard event file (TFRecord framing, Event protos),
+  and {'_hparams_': [...]} for the hyper-parameter summaries."""
+  from tensorboardX.proto import event_pb2
+  scalars = {}
+  with open(path, 'rb') as f:
+    while header := f.read(12):
+      data = f.read(int.from_bytes(header[:8], 'little'))
+      f.read(4)
+      event = event_pb2.Event.FromString(data)
+      for value in event.summary.value:
+        tag = '_hparams_' if value.tag.startswith('_hparams_') else value.tag
+        scalars.setdefault(tag, []).append((event.step, value.simple_value))
+  assert '_hparams_' in scalars
+  return scalars
+
+
 def tiny_config(**train_overrides):
   config = assoc_recall.get_config('tiny')
   config.train.update(train_overrides)
@@ -39,7 +56,13 @@ def test_run_writes_results_logs_config_and_checkpoints(trained):
   assert results.steps == 40 and results.model == 'fast_weights' and results.hidden_size == 8
   assert results.test_error == pytest.approx(100 * (1 - results.test_accuracy))
   assert results.steps_per_second > 0 and results.compile_seconds > 0
-  assert any(name.startswith('events.out.tfevents') for name in os.listdir(f'{workdir}/tb'))
+  [events] = os.listdir(f'{workdir}/tb')  # one run: the hparams are in its own event stream
+  scalars = read_scalars(os.path.join(workdir, 'tb', events))
+  assert scalars['test/error'] == [(results.best_step, pytest.approx(results.test_error))]
+  assert scalars['hparam/test_error'] == scalars['test/error']
+  for split in ('train', 'valid'):  # percentages, both
+    for (_, error), (_, accuracy) in zip(scalars[f'{split}/error'], scalars[f'{split}/accuracy']):
+      assert error + accuracy == pytest.approx(100.0, abs=1e-3)
   assert sorted(os.listdir(f'{workdir}/checkpoints')) == ['20', '40']
   with open(os.path.join(workdir, 'config.json')) as f:
     assert json.load(f)['model']['hidden_size'] == 8
@@ -112,7 +135,33 @@ def test_trained_run_scores_files_and_answers_sequences(trained, tmp_path):
     assert f'accuracy {100 * results.test_accuracy:.2f}%' in out.stdout
   out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
                         '--sequence=c9k8j3f1??c'], capture_output=True, text=True, timeout=120)
-  assert out.stdout.strip() == str(run.predict(assoc_sequences.encode('c9k8j3f1??c')[None])[0])
+  tokens = assoc_sequences.encode('c9k8j3f1??c')[None]
+  probability = run.probabilities(tokens)[0]
+  assert out.stdout.strip() == (f'c9k8j3f1??c -> {run.predict(tokens)[0]} '
+                                f'(probability {probability.max():.3f})')
+  assert probability.sum() == pytest.approx(1.0, abs=1e-5)
+
+
+def test_evaluate_answers_unlabelled_examples_and_scores_labels_it_is_given(trained, tmp_path):
+  workdir, _ = trained
+  run = TrainedRun(workdir)
+  texts = ['c9k8j3f1??c', 'j0a5s5z2??a']
+  answers = run.predict(np.stack([assoc_sequences.encode(t) for t in texts]))
+  unlabelled = tmp_path / 'unlabelled.txt'
+  unlabelled.write_text('\n'.join(texts) + '\n')
+  out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
+                        f'--data={unlabelled}'], capture_output=True, text=True, timeout=120)
+  lines = out.stdout.strip().splitlines()
+  assert [line.split(' (')[0] for line in lines] == [f'{t} -> {a}' for t, a in zip(texts, answers)]
+  labelled = tmp_path / 'labelled.txt'  # the first label is the model's answer, the second not
+  labelled.write_text(f'{texts[0]} {answers[0]}\n{texts[1]} {(answers[1] + 1) % 10}\n')
+  out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
+                        f'--data={labelled}', '--per_example'], capture_output=True, text=True,
+                       timeout=120)
+  lines = out.stdout.strip().splitlines()
+  assert lines[0].endswith(f'label {answers[0]}: right')
+  assert lines[1].endswith(f'label {(answers[1] + 1) % 10}: wrong')
+  assert lines[2] == '2 examples  accuracy 50.00%  error 50.00%'
 
 
 def test_evaluate_names_the_bad_line_and_a_missing_checkpoint(trained, tmp_path):

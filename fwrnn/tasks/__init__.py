@@ -10,10 +10,13 @@ A task is a module with these functions (fwrnn/tasks/assoc_recall.py is the exam
     num_classes(config)          the number of classes of y
     run_name(config)             the default run directory's name
     parse_example(text)          one x (no batch axis) from its text form
-    read_examples(path)          labelled examples from a user's file, as a Split
+    read_examples(path)          a user's examples, as a Split (y None when they have no labels)
+    example_text(x)              one x in its text form (the inverse of parse_example)
     step_labels(x)               a short label for every time step of one x (for pictures)
 
-A task of your own lives anywhere on the Python path: `--config.task=mypackage.mytask`.
+It may also have TASK_RULES, {field: config_checks rule} for its own config fields: they are
+checked before validate() and listed by the scripts' --help. A task of your own lives
+anywhere on the Python path: `--config.task=mypackage.mytask`.
 """
 
 import importlib
@@ -25,11 +28,11 @@ import numpy as np
 from fwrnn.errors import ConfigError
 
 REQUIRED = ('validate', 'load_splits', 'encoder', 'num_classes', 'run_name', 'parse_example',
-            'read_examples', 'step_labels')
+            'read_examples', 'example_text', 'step_labels')
 
 
 class Split(NamedTuple):
-  """Inputs x (N×…, the task's format) and their integer labels y (N,)."""
+  """Inputs x (N×…, the task's format) and their integer labels y (N,; None if unknown)."""
   x: np.ndarray
   y: np.ndarray
 

@@ -3,7 +3,8 @@
 Data: fixed splits of distinct sequences (assoc_sequences.py). Inputs enter a core as a
 learned embedding of the 37 tokens (model.embed_size wide), given to the core as
 EmbeddedTokens so that it projects the table rather than every position. A user's examples
-are text lines `c9k8j3f1??c 9` or an .npz with integer arrays x (N×T) and y (N,).
+are text lines, `c9k8j3f1??c` or `c9k8j3f1??c 9` with a label to score, or an .npz with an
+integer array x (N×T) and, to score, y (N,).
 """
 
 import os
@@ -12,7 +13,7 @@ import flax.linen as nn
 import ml_collections
 import numpy as np
 
-from fwrnn.config_checks import MAX_WIDTH, integer, require
+from fwrnn.config_checks import MAX_WIDTH, Integer, integer, require
 from fwrnn.errors import DataError
 from fwrnn.inputs import EmbeddedTokens, uniform_fan_in
 from fwrnn.tasks import Split, Splits
@@ -33,20 +34,25 @@ class TokenEmbedding(nn.Module):
     return EmbeddedTokens(tokens_BxT, table)
 
 
+TASK_RULES = {
+    'model.embed_size': Integer(1, MAX_WIDTH, 'its weights grow with it'),
+    'data.num_pairs': Integer(1, len(seqs.LETTERS), 'keys are distinct letters'),
+    'data.num_train': Integer(1),
+    'data.num_valid': Integer(1),
+    'data.num_test': Integer(1),
+    'data.seed': Integer(0),
+}
+
+
 def validate(config: ml_collections.ConfigDict) -> None:
-  """ConfigError naming the first data.*, model.embed_size or train.batch_size value outside
-  its range."""
-  integer(config, 'model.embed_size', 1, MAX_WIDTH, 'its weights grow with it')
-  integer(config, 'data.num_pairs', 1, len(seqs.LETTERS))
-  for split in ('num_train', 'num_valid', 'num_test'):
-    integer(config, f'data.{split}', 1)
-  integer(config, 'data.seed', 0)
+  """ConfigError for splits larger than the distinct sequences (or memory) allow, or a batch
+  larger than the training split (TASK_RULES are checked before)."""
   data = config.data
-  total = data.num_train + data.num_valid + data.num_test
-  space = seqs.num_distinct_sequences(data.num_pairs)
   integer(config, 'train.batch_size', 1, data.num_train)
+  total = data.num_train + data.num_valid + data.num_test
   require(total <= MAX_EXAMPLES, 'data.num_train + data.num_valid + data.num_test',
           f'at most {MAX_EXAMPLES} (the splits are held on every device)', total)
+  space = seqs.num_distinct_sequences(data.num_pairs)
   require(total <= space, 'data.num_train + data.num_valid + data.num_test',
           f'at most {space}, the distinct sequences with data.num_pairs={data.num_pairs}', total)
 
@@ -82,37 +88,40 @@ def step_labels(tokens_T) -> list[str]:
   return list(seqs.decode(tokens_T))
 
 
-def _check_label(sequence: str, label: int) -> None:
-  expected = seqs.answer(sequence)
-  if label != expected:
-    raise DataError(f'label {label} is not the value {expected} of query key {sequence[-1]!r}')
+def example_text(tokens_T) -> str:
+  """The sequence as text, e.g. 'c9k8j3f1??c'."""
+  return seqs.decode(tokens_T)
+
+
+def _read_line(fields: list[str]) -> tuple[np.ndarray, int | None]:
+  if len(fields) not in (1, 2):
+    raise DataError(f'expected a sequence and, to score it, a digit label; got {len(fields)} fields')
+  if len(fields) == 2 and fields[1] not in seqs.DIGITS:
+    raise DataError(f'label {fields[1]!r} is not a digit 0-9')
+  return seqs.encode(fields[0]), int(fields[1]) if len(fields) == 2 else None
 
 
 def _read_text(path: str) -> Split:
-  """Lines such as `c9k8j3f1??c 9`; DataError names the file and line of a bad one."""
+  """Lines such as `c9k8j3f1??c` or `c9k8j3f1??c 9`; DataError names the file and line of a
+  bad one. The labels, if any, are scored, not checked: a wrong one counts as an error."""
   xs, ys = [], []
   with open(path) as f:
     for number, line in enumerate(f, start=1):
       if not line.strip():
         continue
-      fields = line.split()
       try:
-        if len(fields) != 2:
-          raise DataError(f'expected a sequence and a digit label, got {len(fields)} fields')
-        sequence, label = fields
-        x = seqs.encode(sequence)
-        if label not in seqs.DIGITS:
-          raise DataError(f'label {label!r} is not a digit 0-9')
-        _check_label(sequence, int(label))
+        x, label = _read_line(line.split())
+        if xs and len(x) != len(xs[0]):
+          raise DataError(f'length {len(x)} differs from the first example ({len(xs[0])})')
+        if ys and (label is None) != (ys[0] is None):
+          raise DataError('every line needs a label, or none')
       except DataError as e:
         raise DataError(f'{path}, line {number}: {e}') from None
-      if xs and len(x) != len(xs[0]):
-        raise DataError(f'{path}, line {number}: length {len(x)} differs from line 1 ({len(xs[0])})')
       xs.append(x)
-      ys.append(int(label))
+      ys.append(label)
   if not xs:
     raise DataError(f'{path} holds no examples')
-  return Split(np.stack(xs), np.asarray(ys, np.int32))
+  return Split(np.stack(xs), None if ys[0] is None else np.asarray(ys, np.int32))
 
 
 def _read_npz(path: str) -> Split:
@@ -124,10 +133,11 @@ def _read_npz(path: str) -> Split:
   if not isinstance(archive, np.lib.npyio.NpzFile):
     raise DataError(f'{path} holds a single array, not an .npz archive of arrays x and y')
   with archive:
-    missing = [name for name in ('x', 'y') if name not in archive.files]
-    if missing:
-      raise DataError(f'{path} must hold arrays x and y; {missing[0]} is missing')
-    x, y = archive['x'], archive['y']
+    if 'x' not in archive.files:
+      raise DataError(f'{path} must hold an array x (and y to score); x is missing')
+    x = archive['x']
+    y = archive['y'] if 'y' in archive.files else np.zeros((len(x),), np.int32)
+    labelled = 'y' in archive.files
   if x.ndim != 2 or y.shape != (x.shape[0],):
     raise DataError(f'{path}: x must be N×T and y of length N, got {x.shape} and {y.shape}')
   if not np.issubdtype(x.dtype, np.integer) or not np.issubdtype(y.dtype, np.integer):
@@ -138,18 +148,16 @@ def _read_npz(path: str) -> Split:
     try:
       if tokens.min() < 0 or tokens.max() >= seqs.VOCAB_SIZE:
         raise DataError(f'tokens must be in 0..{seqs.VOCAB_SIZE - 1}')
-      text = seqs.decode(tokens)
-      seqs.encode(text)
+      seqs.encode(seqs.decode(tokens))
       if not 0 <= label < seqs.NUM_CLASSES:
         raise DataError(f'label {label} is not a digit 0-9')
-      _check_label(text, int(label))
     except DataError as e:
       raise DataError(f'{path}, row {row}: {e}') from None
-  return Split(x.astype(np.int32), y.astype(np.int32))
+  return Split(x.astype(np.int32), y.astype(np.int32) if labelled else None)
 
 
 def read_examples(path: str) -> Split:
-  """Labelled examples from a .npz file or a text file, by extension."""
+  """Examples from a .npz file or a text file, by extension; y is None without labels."""
   if not os.path.exists(path):
     raise DataError(f'{path} does not exist')
   if os.path.isdir(path):
