@@ -2,8 +2,10 @@
 
 After orbax finishes a save, the SHA-256 of every file of the step is recorded in the
 step's own folder (CHECKSUMS); a step is used only if every file still matches. A step that
-does not (damaged bytes, a missing file, or a save that a kill cut short before its sums
-were written) is moved aside to <workdir>/damaged_checkpoints/, never deleted.
+does not (damaged bytes, a missing file) is moved aside to <workdir>/damaged_checkpoints/,
+never deleted. A step that orbax completed but that has no sums (written by an older fwrnn,
+or killed between orbax's commit and the sums) is used unverified, with a warning; if it then
+cannot be read, the caller sets it aside.
 """
 
 import hashlib
@@ -82,14 +84,19 @@ class Checkpoints:
         os.replace(temporary, os.path.join(step_dir, CHECKSUMS))
     self._unsummed = []
 
+  def verified(self, step: int) -> bool:
+    """Whether the step has recorded sums to check (see the module docstring)."""
+    return os.path.exists(os.path.join(self._step_dir(step), CHECKSUMS))
+
   def problem(self, step: int) -> str | None:
-    """What is wrong with a saved step, or None if every file matches its recorded sum."""
+    """What is wrong with a saved step, or None if every file matches its recorded sum (or
+    it has no sums to check)."""
     path = os.path.join(self._step_dir(step), CHECKSUMS)
+    if not self.verified(step):
+      return None
     try:
       with open(path) as f:
         recorded = json.load(f)
-    except FileNotFoundError:
-      return 'has no checksums (its save was cut short)'
     except (json.JSONDecodeError, UnicodeDecodeError):
       return f'has an unreadable {CHECKSUMS}'
     found = _file_sums(self._step_dir(step))
@@ -121,6 +128,10 @@ class Checkpoints:
       why = self.problem(step)
       if why is None:
         intact.append(step)
+        if not self.verified(step):
+          logging.warning('the checkpoint of step %d in %s has no checksums (an older fwrnn wrote '
+                          'it, or a kill came just after its save); it is used unverified',
+                          step, self.directory)
       else:
         logging.warning('%s', self.set_aside(step, why))
     return intact

@@ -24,8 +24,11 @@ class TrainedRun:
     checkpoints = Checkpoints(workdir, self.config.train.checkpoints_to_keep)
     if checkpoints.latest_step() is None:
       raise RunError(f'{workdir} has no complete checkpoint yet; train it first')
-    self.params = jax.tree.map(jnp.asarray, checkpoints.best_params())
+    best = checkpoints.best_params()
     checkpoints.close()
+    if best is None:
+      raise RunError(f'{workdir} has no intact checkpoint (see {workdir}/damaged_checkpoints)')
+    self.params = jax.tree.map(jnp.asarray, best)
     self.model = build_model(self.config, self.task)
     self.member = Member.of(self.config)
     self._evaluate = jax.jit(train_steps.make_evaluate(self.model))

@@ -42,7 +42,7 @@ def draw(run: TrainedRun, text: str, path: str) -> int:
   ax.set_yticks(range(len(weights)), [f's = {s + 1}' for s in range(len(weights))])
   ax.set(xlabel='h(τ), after reading this input',
          title=f'{text}  →  {answer}: η λ^(t−τ) ⟨h(τ), h_s⟩ at the last step')
-  fig.colorbar(image)
+  fig.colorbar(image, label='weight of h(τ) in A(t)·h_s')
   fig.tight_layout()
   fig.savefig(path, dpi=120)
   return answer
