@@ -217,3 +217,68 @@ def plot_decay_and_rate(cells: list[dict], path: str) -> None:
   fig.colorbar(image)
   fig.tight_layout()
   fig.savefig(path, dpi=120)
+
+
+def seed_groups(rows: list[dict], configs: list[dict]) -> list[dict]:
+  """Any sweep's members grouped by everything but the seed: per group the fields that set it
+  apart (those that vary in the sweep), mean ± std of test and validation error, and its
+  members' run directories."""
+  flat = [{k: v for k, v in _flatten(c).items() if k != 'seed'} for c in configs]
+  varying = sorted(k for k in set().union(*flat) if len({repr(f.get(k)) for f in flat}) > 1)
+  groups = collections.defaultdict(list)
+  for row, fields in zip(rows, flat):
+    groups[tuple((k, fields.get(k)) for k in varying)].append(row)
+  cells = []
+  for key, members in groups.items():
+    test_mean, test_std = mean_std([m['test_error'] for m in members])
+    valid_mean, valid_std = mean_std([m['valid_error'] for m in members])
+    cells.append({
+        'group': ', '.join(f'{k.rsplit(".", 1)[-1]}={v}' for k, v in key) or 'all',
+        'runs': len(members), 'seeds': sorted(m['seed'] for m in members),
+        'test_mean': test_mean, 'test_std': test_std, 'valid_mean': valid_mean,
+        'valid_std': valid_std, 'steps': sorted({m['steps'] for m in members}),
+        'workdirs': [m['workdir'] for m in members]})
+  return sorted(cells, key=lambda c: c['valid_mean'])
+
+
+def _flatten(tree: dict, prefix: str = '') -> dict:
+  flat = {}
+  for key, value in tree.items():
+    flat.update(_flatten(value, f'{prefix}{key}.') if isinstance(value, dict)
+                else {f'{prefix}{key}': value})
+  return flat
+
+
+def groups_markdown(cells: list[dict], header: str) -> str:
+  """A table of every group, best mean validation error first."""
+  lines = [header, '', 'Error (%), mean ± std over the seeds of each group (sample std; 0 for one '
+           'seed). Groups differ only in the fields named; best validation error first.', '',
+           '| group | runs | seeds | valid error | test error | steps |',
+           '|---|---:|---|---:|---:|---|']
+  for c in cells:
+    lines.append(f'| {c["group"]} | {c["runs"]} | {", ".join(map(str, c["seeds"]))} | '
+                 f'{c["valid_mean"]:.2f} ± {c["valid_std"]:.2f} | '
+                 f'{c["test_mean"]:.2f} ± {c["test_std"]:.2f} | '
+                 f'{"/".join(map(str, c["steps"]))} |')
+  return '\n'.join(lines) + '\n'
+
+
+def plot_group_curves(cells: list[dict], path: str, most: int = 12) -> None:
+  """Validation error against updates for the `most` best groups: the mean over seeds, and a
+  band from the lowest to the highest seed."""
+  fig = Figure(figsize=(7, 4.5))
+  ax = fig.subplots()
+  for c in cells[:most]:
+    curves = [run_dir.read_curve(w) for w in c['workdirs'] if os.path.exists(w)]
+    if not curves:
+      continue
+    length = min(len(curve) for curve in curves)
+    steps = curves[0][:length, 0]
+    errors = np.stack([curve[:length, 2] for curve in curves])
+    line, = ax.plot(steps, errors.mean(0), label=f'{c["group"]} ({len(curves)} seeds)')
+    ax.fill_between(steps, errors.min(0), errors.max(0), color=line.get_color(), alpha=0.2)
+  ax.set(xlabel='updates', ylabel='validation error (%)',
+         title='Mean over seeds; band: lowest to highest seed')
+  ax.legend(fontsize=7, loc='upper right')
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)

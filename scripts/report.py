@@ -1,5 +1,6 @@
 r"""Writes the tables and figures of a finished sweep, by default next to it (<sweep_dir>/report).
 
+    python scripts/report.py --sweep_dir=sweeps/my_sweep              # any sweep: groups of seeds
     python scripts/report.py --table=table1 --sweep_dir=sweeps/table1
     python scripts/report.py --table=ablations --sweep_dir=sweeps/ablations --out_dir=results
 
@@ -15,14 +16,16 @@ from absl import app, flags
 
 from fwrnn import console, report, run_dir, sweep
 
-FILES = {'table1': ('table1.md', 'table1.csv', 'table1_error_vs_r.png', 'table1_curves_r50.png'),
+FILES = {'groups': ('groups.md', 'groups.csv', 'groups_curves.png'),
+         'table1': ('table1.md', 'table1.csv', 'table1_error_vs_r.png', 'table1_curves_r50.png'),
          'ablations': ('ablations.md', 'ablations.csv', 'ablations_decay_rate.png')}
 
-_TABLE = flags.DEFINE_enum('table', None, list(FILES), 'Which report.')
+_TABLE = flags.DEFINE_enum('table', 'groups', list(FILES),
+                           'groups: any sweep, by everything but the seed; or the paper\'s tables.')
 _SWEEP_DIR = flags.DEFINE_string('sweep_dir', None, 'The finished sweep.')
 _OUT_DIR = flags.DEFINE_string('out_dir', None, 'Where the files go (default <sweep_dir>/report).')
 _OVERWRITE = flags.DEFINE_bool('overwrite', False, 'Replace files that are already there.')
-flags.mark_flags_as_required(['table', 'sweep_dir'])
+flags.mark_flags_as_required(['sweep_dir'])
 
 
 def _header(rows: list[dict]) -> str:
@@ -46,7 +49,14 @@ def main(argv):
              'another --out_dir')
   rows = sweep.read_csv(path)
   os.makedirs(out_dir, exist_ok=True)
-  if _TABLE.value == 'table1':
+  if _TABLE.value == 'groups':
+    cells = report.seed_groups(rows, [run_dir.read_config(r['workdir']).to_dict() for r in rows])
+    with open(out('groups.md'), 'w') as f:
+      f.write('# Sweep report\n\n' + report.groups_markdown(cells, _header(rows)))
+    sweep.write_csv([{k: v for k, v in c.items() if k != 'workdirs'} for c in cells],
+                    out('groups.csv'))
+    report.plot_group_curves(cells, out('groups_curves.png'))
+  elif _TABLE.value == 'table1':
     cells = report.table1_cells(rows)
     with open(out('table1.md'), 'w') as f:
       f.write('# Table 1 of the paper, K = 4\n\n' + report.table1_markdown(cells, rows, _header(rows)))

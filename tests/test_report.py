@@ -1,8 +1,12 @@
 """Reports: the learning rate is chosen on validation, and only its test errors are reported."""
 
+import subprocess
+import sys
+
 import pytest
 
-from fwrnn import report
+from configs import assoc_recall
+from fwrnn import report, sweep
 
 
 def run(model, hidden, rate, seed, valid, test):
@@ -25,3 +29,20 @@ def test_table1_markdown_puts_each_cell_beside_the_paper():
   rows = [run('fast_weights', 20, 1e-3, s, 1.0, 1.0 + s) for s in range(3)]
   text = report.table1_markdown(report.table1_cells(rows), [], 'header')
   assert '| Fast weights | 2.00 ± 1.00 (paper 1.81) |' in text
+
+
+def test_any_sweep_gets_a_table_of_its_seed_groups_and_their_curves(tmp_path):
+  sweep_dir = tmp_path / 'sweep'
+  config = assoc_recall.get_config('tiny')
+  rows = sweep.run_sweep(config, sweep.parse_grid('train.learning_rate=1e-3,1e-2 seed=0,1'),
+                         str(sweep_dir))
+  out = subprocess.run([sys.executable, 'scripts/report.py', f'--sweep_dir={sweep_dir}'],
+                       capture_output=True, text=True, timeout=120)
+  assert out.returncode == 0, out.stderr
+  text = (sweep_dir / 'report' / 'groups.md').read_text()
+  for rate in (1e-3, 1e-2):
+    members = [r for r in rows if r['learning_rate'] == rate]
+    mean, std = report.mean_std([m['test_error'] for m in members])
+    assert f'| learning_rate={rate} | 2 | 0, 1 | ' in text
+    assert f'{mean:.2f} ± {std:.2f}' in text
+  assert (sweep_dir / 'report' / 'groups_curves.png').read_bytes()[:4] == b'\x89PNG'
