@@ -95,23 +95,30 @@ def _paper(value) -> str:
 
 
 def plot_error_against_size(cells: list[dict], path: str) -> None:
-  """Test error against R for each model, error bars over seeds, the paper's as crosses."""
-  fig = Figure(figsize=(5.5, 4))
+  """Test error against R for each model, error bars over seeds; the paper's values as hollow
+  squares of the same colour, each model nudged sideways so that equal values stay apart, on
+  an axis linear below 1% (so that 0 shows) and logarithmic above."""
+  fig = Figure(figsize=(7.5, 4.2))
   ax = fig.subplots()
-  for model in dict.fromkeys(c['model'] for c in cells):
+  models = list(dict.fromkeys(c['model'] for c in cells))
+  for k, model in enumerate(models):
     mine = [c for c in cells if c['model'] == model]
-    sizes = [c['hidden_size'] for c in mine]
+    nudge = 1.0 + 0.04 * (k - (len(models) - 1) / 2)
+    sizes = [c['hidden_size'] * nudge for c in mine]
     line = ax.errorbar(sizes, [c['test_mean'] for c in mine], [c['test_std'] for c in mine],
-                       marker='o', capsize=3, label=LABELS[model])
-    paper = [(c['hidden_size'], c['paper']) for c in mine if c['paper'] is not None]
+                       marker='o', capsize=3, label=f'{LABELS[model]} (ours)')
+    paper = [(c['hidden_size'] * nudge, c['paper']) for c in mine if c['paper'] is not None]
     if paper:
-      ax.scatter(*zip(*paper), marker='x', color=line[0].get_color())
-  ax.set(xlabel='R (hidden units)', ylabel='test error (%)', xscale='log',
-         title='Table 1, K = 4 (x: the paper)')
+      ax.scatter(*zip(*paper), marker='s', s=40, facecolors='none',
+                 edgecolors=line[0].get_color(), label=f'{LABELS[model]} (paper)')
+  ax.set(xlabel='R (hidden units)', ylabel='test error (%)', xscale='log', title='Table 1, K = 4')
+  ax.set_yscale('symlog', linthresh=1)
+  ax.set_ylim(0, 100)
   sizes = sorted({c['hidden_size'] for c in cells})
   ax.minorticks_off()
   ax.set_xticks(sizes, [str(s) for s in sizes])
-  ax.legend()
+  ax.set_yticks([0, 0.5, 1, 2, 5, 10, 20, 50, 100], ['0', '0.5', '1', '2', '5', '10', '20', '50', '100'])
+  ax.legend(fontsize=8, loc='upper left', bbox_to_anchor=(1.02, 1.0))
   fig.tight_layout()
   fig.savefig(path, dpi=120)
 
@@ -214,7 +221,7 @@ def plot_decay_and_rate(cells: list[dict], path: str) -> None:
   ax.set_yticks(range(len(decays)), [f'{d:g}' for d in decays])
   ax.set(xlabel='η (fast learning rate; 0 = LN-IRNN)', ylabel='λ (decay)',
          title='Test error (%), R = 50, mean of seeds')
-  fig.colorbar(image)
+  fig.colorbar(image, label='test error (%)')
   fig.tight_layout()
   fig.savefig(path, dpi=120)
 

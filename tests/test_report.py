@@ -46,3 +46,14 @@ def test_any_sweep_gets_a_table_of_its_seed_groups_and_their_curves(tmp_path):
     assert f'| learning_rate={rate} | 2 | 0, 1 | ' in text
     assert f'{mean:.2f} ± {std:.2f}' in text
   assert (sweep_dir / 'report' / 'groups_curves.png').read_bytes()[:4] == b'\x89PNG'
+
+
+def test_table1_and_ablation_figures_draw(tmp_path):
+  rows = [run(m, r, 1e-3, s, 1.0, e) for m, e in (('lstm', 3.0), ('fast_weights', 0.0))
+          for r in (20, 50) for s in range(2)]
+  report.plot_error_against_size(report.table1_cells(rows), str(tmp_path / 't1.png'))
+  cells = [dict(model='fast_weights', hidden_size=50, num_pairs=4, inner_steps=1, layer_norm=True,
+                fast_decay=d, fast_lr=e, test_mean=d * e) for d in (0.9, 0.95) for e in (0.0, 0.5)]
+  report.plot_decay_and_rate(cells, str(tmp_path / 'grid.png'))
+  for name in ('t1.png', 'grid.png'):
+    assert (tmp_path / name).read_bytes()[:4] == b'\x89PNG'
