@@ -9,6 +9,7 @@ import sys
 from absl import flags, logging
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+HELP_FLAGS = ('--help', '-h', '--helpshort', '-?')
 
 
 class _ProgressFilter(std_logging.Filter):
@@ -82,6 +83,3 @@ def print_help(argv: list[str], doc: str) -> None:
     rule = field_rules.get(field)
     lines.append(f'  {field:<{width}}  {value!r:<26} {rule.allowed() if rule else ""}'.rstrip())
   print('\n'.join(lines))
-
-
-HELP_FLAGS = ('--help', '-h', '--helpshort', '-?')
