@@ -14,6 +14,7 @@ import os
 
 import jax
 import orbax.checkpoint as ocp
+from absl import logging
 from flax import serialization
 
 from fwrnn.state import TrainState
@@ -122,7 +123,6 @@ class Checkpoints:
   def intact_steps(self) -> list[int]:
     """The steps whose files all match their sums; damaged ones are set aside, each with a
     warning."""
-    from absl import logging
     intact = []
     for step in self.all_steps():
       why = self.problem(step)

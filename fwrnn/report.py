@@ -230,7 +230,7 @@ def seed_groups(rows: list[dict], configs: list[dict]) -> list[dict]:
   """Any sweep's members grouped by everything but the seed: per group the fields that set it
   apart (those that vary in the sweep), mean ± std of test and validation error, and its
   members' run directories."""
-  flat = [{k: v for k, v in _flatten(c).items() if k != 'seed'} for c in configs]
+  flat = [{k: v for k, v in run_dir.flatten_config(c).items() if k != 'seed'} for c in configs]
   varying = sorted(k for k in set().union(*flat) if len({repr(f.get(k)) for f in flat}) > 1)
   groups = collections.defaultdict(list)
   for row, fields in zip(rows, flat):
@@ -246,14 +246,6 @@ def seed_groups(rows: list[dict], configs: list[dict]) -> list[dict]:
         'valid_std': valid_std, 'steps': sorted({m['steps'] for m in members}),
         'workdirs': [m['workdir'] for m in members]})
   return sorted(cells, key=lambda c: c['valid_mean'])
-
-
-def _flatten(tree: dict, prefix: str = '') -> dict:
-  flat = {}
-  for key, value in tree.items():
-    flat.update(_flatten(value, f'{prefix}{key}.') if isinstance(value, dict)
-                else {f'{prefix}{key}': value})
-  return flat
 
 
 def groups_markdown(cells: list[dict], header: str) -> str:

@@ -27,8 +27,8 @@ RESUMABLE_FIELDS = ('train.num_steps', 'train.log_every', 'train.eval_every',
                     'train.checkpoints_to_keep', 'train.learning_rate', 'train.grad_clip_norm')
 
 
-def flatten_config(config: ml_collections.ConfigDict) -> dict:
-  """{'a': {'b': 1}} → {'a.b': 1}, every leaf of the config."""
+def flatten_config(config: ml_collections.ConfigDict | dict) -> dict:
+  """{'a': {'b': 1}} → {'a.b': 1}, every leaf of the config (a ConfigDict or its dict)."""
   flat = {}
 
   def visit(tree: dict, prefix: str):
@@ -38,7 +38,7 @@ def flatten_config(config: ml_collections.ConfigDict) -> dict:
       else:
         flat[f'{prefix}{key}'] = value
 
-  visit(config.to_dict(), '')
+  visit(config.to_dict() if isinstance(config, ml_collections.ConfigDict) else config, '')
   return flat
 
 

@@ -170,6 +170,7 @@ def _stop(runs: list[RunDir], state, population: Population, step: int, signal_n
 def _results(configs, final, test, progress: Progress, devices: int, compile_seconds: float,
              started: float) -> list[RunResults]:
   """Every member's RunResults from the host copies of its final state and test evaluation."""
+  machine = machine_name()
   return [RunResults(
       task=c.task, model=c.model.name, hidden_size=c.model.hidden_size, seed=c.seed,
       learning_rate=c.train.learning_rate, fast_decay=c.model.fast_decay,
@@ -180,7 +181,7 @@ def _results(configs, final, test, progress: Progress, devices: int, compile_sec
       population_size=len(configs), devices=devices,
       train_seconds=time.perf_counter() - started,
       steps_per_second=progress.steps / progress.seconds if progress.seconds else None,
-      compile_seconds=compile_seconds, machine=machine_name()) for i, c in enumerate(configs)]
+      compile_seconds=compile_seconds, machine=machine) for i, c in enumerate(configs)]
 
 
 def _checked_task(configs: list[ml_collections.ConfigDict]):
@@ -205,23 +206,17 @@ def _restore(runs: list[RunDir], state, population: Population):
     if common is None:
       return state
     fresh = population_lib.unstack(population.to_host(state), len(runs))
-    try:
-      restored = [run.checkpoints.restore(common, like) for run, like in zip(runs, fresh)]
-    except Exception as e:  # orbax raises many kinds; any of them means unreadable
-      bad = next(i for i, run in enumerate(runs) if not _readable(run, common, fresh[i]))
-      logging.warning('%s', runs[bad].checkpoints.set_aside(common, f'cannot be read ({e})'))
-      intact[bad].discard(common)
-      continue
-    logging.info('Resuming %s from step %d', _names([r.path for r in runs]), common)
-    return population.put(restored)
-
-
-def _readable(run: RunDir, step: int, like) -> bool:
-  try:
-    run.checkpoints.restore(step, like)
-    return True
-  except Exception:  # see _restore
-    return False
+    restored = []
+    for i, (run, like) in enumerate(zip(runs, fresh)):
+      try:
+        restored.append(run.checkpoints.restore(common, like))
+      except Exception as e:  # orbax raises many kinds; any of them means unreadable
+        logging.warning('%s', run.checkpoints.set_aside(common, f'cannot be read ({e})'))
+        intact[i].discard(common)
+        break
+    else:
+      logging.info('Resuming %s from step %d', _names([r.path for r in runs]), common)
+      return population.put(restored)
 
 
 def _save(runs: list[RunDir], state, population: Population) -> None:
