@@ -41,7 +41,9 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
 
   config.train = ml_collections.ConfigDict()
   config.train.batch_size = 128
-  config.train.num_steps = 30_000
+  config.train.num_steps = 30_000     # The most steps; patience may stop a run before.
+  config.train.patience = 0           # Evaluations without a lower validation error before
+                                      # the run stops; 0: train all num_steps.
   config.train.learning_rate = 1e-3   # Adam.
   config.train.grad_clip_norm = 5.0   # Global-norm clipping; 0 turns it off.
   config.train.log_every = 200        # Training metrics to TensorBoard and the terminal.

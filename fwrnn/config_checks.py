@@ -96,6 +96,7 @@ FIELD_RULES = {
     'train.log_every': Integer(1),
     'train.eval_every': Integer(1),
     'train.checkpoints_to_keep': Integer(1),
+    'train.patience': Integer(0, why='evaluations without a lower validation error; 0: never stop early'),
 }
 
 

@@ -46,20 +46,28 @@ def table1_cells(rows: list[dict]) -> list[dict]:
         'test_mean': test_mean, 'test_std': test_std,
         'valid_mean': float(np.mean([m['valid_error'] for m in members])),
         'paper': PAPER_TABLE1.get((model, hidden)), 'workdirs': [m['workdir'] for m in members],
+        'stopped_at': [m['steps'] for m in members],
+        'stopped_by': [m.get('stopped_by') or 'num_steps' for m in members],
     })
-  order = list(LABELS)
-  return sorted(cells, key=lambda c: (order.index(c['model']), c['hidden_size']))
+  return sorted(cells, key=lambda c: _cell_order((c['model'], c['hidden_size'])))
 
 
-def training_wall_seconds(rows: list[dict]) -> float:
-  """Wall time of the sweep's training: per population the longest member, summed.
+def population_wall_seconds(rows: list[dict]) -> dict:
+  """{(model, R, members): wall seconds} of each population of the sweep: its longest member.
 
   The members of one population share one compilation, so its time identifies them."""
-  longest = collections.defaultdict(float)
+  longest, size = collections.defaultdict(float), collections.Counter()
   for row in rows:
     key = (row['model'], row['hidden_size'], row['compile_seconds'])
     longest[key] = max(longest[key], row['train_seconds'])
-  return sum(longest.values())
+    size[key] += 1
+  return {(model, hidden, size[model, hidden, c]): seconds
+          for (model, hidden, c), seconds in longest.items()}
+
+
+def training_wall_seconds(rows: list[dict]) -> float:
+  """Wall time of the sweep's training: its populations' wall times, summed."""
+  return sum(population_wall_seconds(rows).values())
 
 
 def table1_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
@@ -77,17 +85,31 @@ def table1_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
       entries.append('–' if c is None else
                      f'{c["test_mean"]:.2f} ± {c["test_std"]:.2f} ({_paper(c["paper"])})')
     lines.append(f'| {LABELS[model]} | ' + ' | '.join(entries) + ' |')
-  lines += ['', '| model | R | rate chosen (of) | valid error | test error per seed | seeds |',
-            '|---|---:|---|---:|---|---|']
+  lines += ['', 'Updates at which each seed stopped: by patience, or at the ceiling where marked '
+            '(ceiling).', '',
+            '| model | R | rate chosen (of) | valid error | test error per seed | seeds | '
+            'stopped at |', '|---|---:|---|---:|---|---|---|']
   for c in cells:
     per_seed = ', '.join(f'{e:.2f}' for e in c['test_errors'])
     tried = ', '.join(f'{r:g}' for r in c['rates_tried'])
+    stops = ', '.join(f'{s:,}' + (' (ceiling)' if by != 'patience' else '')
+                      for s, by in zip(c['stopped_at'], c['stopped_by']))
     lines.append(f'| {LABELS[c["model"]]} | {c["hidden_size"]} | {c["learning_rate"]:g} '
                  f'({tried}) | {c["valid_mean"]:.2f} | {per_seed} | '
-                 f'{", ".join(map(str, c["seeds"]))} |')
+                 f'{", ".join(map(str, c["seeds"]))} | {stops} |')
+  lines += ['', 'Training wall time per population (compilation included; a population ends '
+            'when its last member stops):', '', '| model | R | members | wall time (min) |',
+            '|---|---:|---:|---:|']
+  for (model, hidden, size), seconds in sorted(population_wall_seconds(rows).items(),
+                                               key=lambda item: _cell_order(item[0])):
+    lines.append(f'| {LABELS[model]} | {hidden} | {size} | {seconds / 60:.1f} |')
   lines += ['', f'Training wall time, all {len(rows)} runs: '
             f'{training_wall_seconds(rows) / 60:.1f} min.', '']
   return '\n'.join(lines)
+
+
+def _cell_order(key: tuple):
+  return list(LABELS).index(key[0]), key[1]
 
 
 def _paper(value) -> str:

@@ -21,9 +21,9 @@ from fwrnn.state import RunResults
 
 CURVE_FILE = 'valid_curve.csv'
 RESULTS_FILE = 'results.json'
-# Fields that a resumed run may change: how long, how often to log, and the optimizer's
-# rate and clipping (which apply from the resumed step on, e.g. after a divergence).
-RESUMABLE_FIELDS = ('train.num_steps', 'train.log_every', 'train.eval_every',
+# Fields that a resumed run may change: how long (and how patiently), how often to log, and the
+# optimizer's rate and clipping (which apply from the resumed step on, e.g. after a divergence).
+RESUMABLE_FIELDS = ('train.num_steps', 'train.patience', 'train.log_every', 'train.eval_every',
                     'train.checkpoints_to_keep', 'train.learning_rate', 'train.grad_clip_norm')
 
 

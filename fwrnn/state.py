@@ -65,6 +65,8 @@ class TrainState:
 
   epoch_order is the order of the training examples in the epoch of the last step done
   (drawn from data_key and the epoch alone, so a resumed run sees the same batches).
+  evals_since_best counts the evaluations since the best; stopped_step is the step at which
+  patience stopped the run (its parameters stay as they were), or -1 while it trains.
   """
   step: jax.Array
   params: Any
@@ -74,6 +76,13 @@ class TrainState:
   best_step: jax.Array
   data_key: jax.Array
   epoch_order: jax.Array
+  evals_since_best: jax.Array
+  stopped_step: jax.Array
+
+  @property
+  def running(self) -> jax.Array:
+    """Whether the run still trains (patience has not stopped it)."""
+    return self.stopped_step < 0
 
 
 @struct.dataclass
@@ -119,6 +128,7 @@ class RunResults:
   steps_per_second: float | None  # compilation excluded
   compile_seconds: float
   machine: str = ''             # where it trained (the last part, if it was resumed)
+  stopped_by: str = 'num_steps'  # 'patience' (steps is where it stopped) or 'num_steps'
 
   TIMING = ('train_seconds', 'steps_per_second', 'compile_seconds', 'machine')
 

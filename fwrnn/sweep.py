@@ -119,14 +119,16 @@ def _check_same_experiment(name: str, config: ml_collections.ConfigDict, workdir
 
 
 def _finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
-  """Whether the member has intact results of all its steps (a longer num_steps continues
-  it; a damaged results.json is trained again and rewritten)."""
+  """Whether the member has intact results of all its steps or was stopped by patience (a
+  longer num_steps continues a run that reached it; a damaged results.json is trained again
+  and rewritten)."""
   if not os.path.exists(os.path.join(workdir, run_dir.RESULTS_FILE)):
     return False
   try:
-    return run_dir.read_results(workdir).steps >= config.train.num_steps
+    results = run_dir.read_results(workdir)
   except RunError:
     return False
+  return results.stopped_by == 'patience' or results.steps >= config.train.num_steps
 
 
 def write_csv(rows: list[dict], path: str) -> None:

@@ -7,6 +7,7 @@ a complete run directory of its own (run_dir.py), so a member of a sweep is a ru
 other.
 """
 
+import functools
 import json
 import sys
 import time
@@ -47,7 +48,8 @@ class Program:
         self.model, tx, config.train.batch_size, population.share), member_args=2),
         donate_argnums=0)
     self.evaluate = jax.jit(each(train_steps.make_evaluate(self.model), member_args=2))
-    self.track_best = jax.jit(each(train_steps.track_best, member_args=2), donate_argnums=0)
+    track_best = functools.partial(train_steps.track_best, patience=config.train.patience)
+    self.track_best = jax.jit(each(track_best, member_args=2), donate_argnums=0)
     self.compile_seconds = 0.0
 
   def compile(self, state, members, train) -> None:
@@ -78,7 +80,9 @@ def train_population(configs: list[ml_collections.ConfigDict],
                      workdirs: list[str]) -> list[RunResults]:
   """Trains (or resumes) runs that differ only in their Member numbers together; their results.
 
-  SIGINT or SIGTERM stops it at the next step boundary with a checkpoint (interrupts.py)."""
+  A member stops when train.patience evaluations in a row have not lowered its validation
+  error; the population stops when all have, or at train.num_steps. SIGINT or SIGTERM stops
+  it at the next step boundary with a checkpoint (interrupts.py)."""
   started = time.perf_counter()
   task = _checked_task(configs)
   base, train_cfg = configs[0], configs[0].train
@@ -92,24 +96,29 @@ def train_population(configs: list[ml_collections.ConfigDict],
   members = population.put([Member.of(c) for c in configs])
   train, valid = population.replicate((tuple(splits.train), tuple(splits.valid)))
   state = _restore(runs, program.init(members, train[0][:1]), population)
-  step = int(population.to_host(state.step)[0])
+  steps, running = population.to_host((state.step, state.running))
+  step = int(steps[0])
   program.compile(state, members, train)
-  progress = Progress(len(runs), train_cfg.batch_size, step, train_cfg.num_steps)
+  progress = Progress(len(runs), train_cfg, step)
   with StopRequests() as stop:
-    while step < train_cfg.num_steps and not stop.signal_name:
+    while step < train_cfg.num_steps and running.any() and not stop.signal_name:
       stop_at = _next_stop(step, train_cfg)
       call_started = time.perf_counter()
       state, sums = program.run_steps(state, members, train, step, stop_at - step)
       sums = population.to_host(sums)
       progress.add(stop_at - step, time.perf_counter() - call_started, sums.first_bad_step, runs)
-      line = _log_training(runs, sums, step, stop_at, progress)
+      line = _log_training(runs, sums, step, stop_at, progress, running)
+      now_running = running
       step = stop_at
       if step % train_cfg.eval_every == 0 or step == train_cfg.num_steps:
         valid_eval = program.evaluate(state.params, members, *valid)
         state = program.track_best(state, valid_eval.error)
-        line += _log_validation(runs, step, population.to_host((valid_eval, state.best_valid_error)))
+        valid_eval, best, now_running = population.to_host(
+            (valid_eval, state.best_valid_error, state.running))
+        line += _log_validation(runs, step, valid_eval, best, running)
         _save(runs, state, population)
       logging.info(line)
+      running = _note_stops(runs, running, now_running, step)
   if stop.signal_name:
     _stop(runs, state, population, step, stop.signal_name)
   test = program.evaluate(state.best_params, members, *population.replicate(tuple(splits.test)))
@@ -124,8 +133,9 @@ class Progress:
   """Steps and seconds trained so far, the step at which each member diverged, and the
   speed and time left as the progress line tells them."""
 
-  def __init__(self, size: int, batch_size: int, first_step: int, num_steps: int):
-    self.size, self.batch_size, self.num_steps = size, batch_size, num_steps
+  def __init__(self, size: int, train_cfg: ml_collections.ConfigDict, first_step: int):
+    self.size, self.batch_size, self.num_steps = size, train_cfg.batch_size, train_cfg.num_steps
+    self.left_text = 'left at most' if train_cfg.patience else 'left'
     self.steps, self.seconds, self.last_steps, self.last_seconds = 0, 0.0, 0, 0.0
     self.step = first_step
     self.diverged_at = np.full(size, -1)
@@ -144,7 +154,7 @@ class Progress:
     left = (self.num_steps - self.step) * elapsed / max(self.steps, 1)
     speed = (f'{rate:.0f} steps/s, {sequences:,.0f} sequences/s' if self.size == 1 else
              f'{rate:.0f} steps/s per member, {sequences:,.0f} sequences/s for all {self.size}')
-    line = f'{speed}  {_clock(elapsed)} elapsed, {_clock(left)} left'
+    line = f'{speed}  {_clock(elapsed)} elapsed, {_clock(left)} {self.left_text}'
     if sys.stderr.isatty():
       done = int(20 * self.step / self.num_steps)
       line = f'[{"#" * done}{"." * (20 - done)}] ' + line
@@ -174,7 +184,9 @@ def _results(configs, final, test, progress: Progress, devices: int, compile_sec
   return [RunResults(
       task=c.task, model=c.model.name, hidden_size=c.model.hidden_size, seed=c.seed,
       learning_rate=c.train.learning_rate, fast_decay=c.model.fast_decay,
-      fast_lr=c.model.fast_lr, steps=int(final.step[i]), best_step=int(final.best_step[i]),
+      fast_lr=c.model.fast_lr, best_step=int(final.best_step[i]),
+      steps=int(final.step[i] if final.running[i] else final.stopped_step[i]),
+      stopped_by='num_steps' if final.running[i] else 'patience',
       test_accuracy=float(test.accuracy[i]), test_error=100.0 * (1.0 - float(test.accuracy[i])),
       valid_error=float(final.best_valid_error[i]),
       diverged_at_step=int(progress.diverged_at[i]) if progress.diverged_at[i] >= 0 else None,
@@ -248,26 +260,38 @@ def _next_stop(step: int, train_cfg) -> int:
 
 
 def _log_training(runs: list[RunDir], sums: StepSums, step: int, stop: int,
-                  progress: Progress) -> str:
-  """Writes every member's training metrics of the steps step … stop; the progress line."""
+                  progress: Progress, running) -> str:
+  """Writes the training metrics of the steps step … stop of every member still running; the
+  progress line."""
   count = stop - step
   accuracy = sums.accuracy / count
-  for i, run in enumerate(runs):
+  for i in np.flatnonzero(running):
+    run = runs[i]
     run.log_train(stop, {'train/loss': sums.loss[i] / count,
                          'train/accuracy': 100.0 * accuracy[i],
                          'train/error': 100.0 * (1.0 - accuracy[i]),
                          'train/grad_norm': sums.grad_norm[i] / count,
                          'train/learning_rate': run.config.train.learning_rate,
                          'train/steps_per_second': count / progress.last_seconds})
-  return (f'step {stop}/{runs[0].config.train.num_steps}  loss {_spread(sums.loss / count, "{:.4f}")}'
-          f'  error {_spread(100.0 * (1.0 - accuracy))}  {progress.text()}')
+  trained = '' if running.all() else f'  ({running.sum()} of {len(runs)} training)'
+  return (f'step {stop}/{runs[0].config.train.num_steps}{trained}'
+          f'  loss {_spread((sums.loss / count)[running], "{:.4f}")}'
+          f'  error {_spread(100.0 * (1.0 - accuracy[running]))}  {progress.text()}')
 
 
-def _log_validation(runs: list[RunDir], step: int, host) -> str:
-  evaluation, best = host
-  for i, run in enumerate(runs):
-    run.log_valid(step, float(evaluation.loss[i]), float(evaluation.error[i]))
-  return f'  | valid error {_spread(evaluation.error)} (best {_spread(best)})'
+def _log_validation(runs: list[RunDir], step: int, evaluation, best, running) -> str:
+  for i in np.flatnonzero(running):
+    runs[i].log_valid(step, float(evaluation.loss[i]), float(evaluation.error[i]))
+  return (f'  | valid error {_spread(evaluation.error[running])} '
+          f'(best {_spread(best[running])})')
+
+
+def _note_stops(runs: list[RunDir], was_running, running, step: int):
+  """Logs the members that patience stopped at this evaluation; the new running mask."""
+  for i in np.flatnonzero(was_running & ~running):
+    logging.info('%s: stopped by patience at step %d: no lower validation error in %d '
+                 'evaluation(s)', runs[i].path, step, runs[i].config.train.patience)
+  return running
 
 
 def _spread(values, fmt: str = '{:.2f}%') -> str:

@@ -45,7 +45,9 @@ def init_state(model: nn.Module, tx: optax.GradientTransformation, member: Membe
       best_valid_error=jnp.full((), jnp.inf, jnp.float32),
       best_step=jnp.zeros((), jnp.int32),
       data_key=jax.random.key_data(data_key),
-      epoch_order=jnp.zeros((num_examples,), jnp.int32))
+      epoch_order=jnp.zeros((num_examples,), jnp.int32),
+      evals_since_best=jnp.zeros((), jnp.int32),
+      stopped_step=jnp.full((), -1, jnp.int32))
 
 
 def loss_and_accuracy(model: nn.Module, params, member: Member, x, y_B):
@@ -85,11 +87,15 @@ def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_siz
   (state, StepSums): num_steps steps from first_step (= state.step), in epoch segments.
 
   first_step and the loop bounds are the same for every member of a population, so that a
-  batched population keeps plain loops and a cached epoch order.
+  batched population keeps plain loops and a cached epoch order. A member stopped by
+  patience only counts the steps: nothing is computed for it where members are looped over
+  (lax.map, the CPU's way), while under vmap both sides of the choice are computed.
   """
   train_step = make_train_step(model, tx, share)
+  zero = jnp.zeros((), jnp.float32)
+  no_sums = StepSums(zero, zero, zero, jnp.full((), -1, jnp.int32))
 
-  def run_steps(state: TrainState, member: Member, train_x, train_y, first_step, num_steps):
+  def train_steps(state: TrainState, member: Member, train_x, train_y, first_step, num_steps):
     num_examples = train_x.shape[0]
     steps_per_epoch = num_examples // batch_size
 
@@ -116,11 +122,14 @@ def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_siz
       state, sums = jax.lax.fori_loop(0, count, step_in_epoch, (state, sums))
       return state, sums, step + count, remaining - count
 
-    zero = jnp.zeros((), jnp.float32)
-    sums = StepSums(zero, zero, zero, jnp.full((), -1, jnp.int32))
-    carry = (state, sums, jnp.asarray(first_step, jnp.int32), jnp.asarray(num_steps, jnp.int32))
+    carry = (state, no_sums, jnp.asarray(first_step, jnp.int32), jnp.asarray(num_steps, jnp.int32))
     state, sums, _, _ = jax.lax.while_loop(lambda c: c[-1] > 0, epoch_segment, carry)
     return state, sums
+
+  def run_steps(state: TrainState, member: Member, train_x, train_y, first_step, num_steps):
+    wait = lambda state, *_: (state.replace(step=state.step + num_steps), no_sums)
+    return jax.lax.cond(state.running, train_steps, wait, state, member, train_x, train_y,
+                        first_step, num_steps)
 
   return run_steps
 
@@ -148,10 +157,15 @@ def make_evaluate(model: nn.Module) -> Callable:
   return evaluate
 
 
-def track_best(state: TrainState, valid_error: jax.Array) -> TrainState:
-  """Keeps the parameters with the lowest validation error seen so far."""
+def track_best(state: TrainState, valid_error: jax.Array, patience: int) -> TrainState:
+  """Keeps the parameters with the lowest validation error seen so far, and stops the run
+  once `patience` evaluations in a row (patience > 0) have not lowered it."""
   better = valid_error < state.best_valid_error
   pick = lambda new, old: jnp.where(better, new, old)
+  evals_since_best = jnp.where(better, 0, state.evals_since_best + 1)
+  stops = state.running & (patience > 0) & (evals_since_best >= patience)
   return state.replace(best_params=jax.tree.map(pick, state.params, state.best_params),
                        best_valid_error=pick(valid_error, state.best_valid_error),
-                       best_step=pick(state.step, state.best_step))
+                       best_step=pick(state.step, state.best_step),
+                       evals_since_best=evals_since_best,
+                       stopped_step=jnp.where(stops, state.step, state.stopped_step))

@@ -9,9 +9,11 @@ from configs import assoc_recall
 from fwrnn import report, sweep
 
 
-def run(model, hidden, rate, seed, valid, test):
+def run(model, hidden, rate, seed, valid, test, steps=20_000, stopped_by='patience'):
   return {'model': model, 'hidden_size': hidden, 'learning_rate': rate, 'seed': seed,
-          'valid_error': valid, 'test_error': test, 'workdir': f'/nowhere/{rate}/{seed}'}
+          'valid_error': valid, 'test_error': test, 'workdir': f'/nowhere/{rate}/{seed}',
+          'steps': steps, 'stopped_by': stopped_by, 'compile_seconds': 1.0 + rate,
+          'train_seconds': 60.0 * (seed + 1)}
 
 
 def test_table1_cell_uses_the_rate_with_the_best_mean_validation_error():
@@ -29,6 +31,19 @@ def test_table1_markdown_puts_each_cell_beside_the_paper():
   rows = [run('fast_weights', 20, 1e-3, s, 1.0, 1.0 + s) for s in range(3)]
   text = report.table1_markdown(report.table1_cells(rows), [], 'header')
   assert '| Fast weights | 2.00 ± 1.00 (paper 1.81) |' in text
+
+
+def test_table1_markdown_says_where_each_run_stopped_and_what_each_population_cost():
+  rows = [run('lstm', 50, 1e-3, s, 1.0, 1.0, steps=(s + 1) * 10_000) for s in range(2)]
+  rows += [run('lstm', 50, 3e-3, 0, 2.0, 1.0, steps=100_000, stopped_by='num_steps')]
+  text = report.table1_markdown(report.table1_cells(rows), rows, 'header')
+  assert '| 0, 1 | 10,000, 20,000 |' in text  # the chosen rate's seeds
+  population_lines = [line for line in text.splitlines() if line.startswith('| LSTM | 50 | ')]
+  assert '| LSTM | 50 | 2 | 2.0 |' in population_lines  # its longest member: 120 s
+  assert '| LSTM | 50 | 1 | 1.0 |' in population_lines
+  rows[2]['valid_error'] = 0.5  # now the rate whose run reached the ceiling is chosen
+  text = report.table1_markdown(report.table1_cells(rows), rows, 'header')
+  assert '| 0 | 100,000 (ceiling) |' in text
 
 
 def test_any_sweep_gets_a_table_of_its_seed_groups_and_their_curves(tmp_path):
