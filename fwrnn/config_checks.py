@@ -67,6 +67,18 @@ class OneOf:
 
 
 @dataclasses.dataclass(frozen=True)
+class Text:
+  """A non-empty string; what says what it names."""
+  what: str
+
+  def allowed(self) -> str:
+    return f'a non-empty string, {self.what}'
+
+  def ok(self, value) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+@dataclasses.dataclass(frozen=True)
 class Boolean:
 
   def allowed(self) -> str:

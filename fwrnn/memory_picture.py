@@ -34,7 +34,7 @@ def draw(run: TrainedRun, text: str, path: str) -> int:
   x = run.task.parse_example(text)
   weights = last_step_attention(run, x)
   answer = int(run.predict(x[None])[0])
-  labels = run.task.step_labels(x)[:-1]
+  labels = run.task.step_labels(run.config, x)[:-1]
   fig = Figure(figsize=(0.55 * weights.shape[1] + 2, 0.6 * len(weights) + 1.6))
   ax = fig.subplots()
   image = ax.imshow(weights, cmap='magma', aspect='auto')

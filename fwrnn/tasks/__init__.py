@@ -2,7 +2,8 @@
 examples are read. The trainer, sweeps, reports and scripts take the task from the config
 (`config.task`, a module name) and never import one.
 
-A task is a module with these functions (fwrnn/tasks/assoc_recall.py is the example):
+A task is a module with these functions (fwrnn/tasks/assoc_recall.py and mnist_glimpses.py
+are the examples):
 
     validate(config)             ConfigError naming a bad field of the task's own groups
     load_splits(config)          Splits: fixed train/valid/test arrays x (N×…) and labels y (N,)
@@ -12,7 +13,7 @@ A task is a module with these functions (fwrnn/tasks/assoc_recall.py is the exam
     parse_example(text)          one x (no batch axis) from its text form
     read_examples(path)          a user's examples, as a Split (y None when they have no labels)
     example_text(x)              one x in its text form (the inverse of parse_example)
-    step_labels(x)               a short label for every time step of one x (for pictures)
+    step_labels(config, x)       a short label for every time step of one x (for pictures)
 
 It may also have TASK_RULES, {field: config_checks rule} for its own config fields: they are
 checked before validate() and listed by the scripts' --help. A task of your own lives

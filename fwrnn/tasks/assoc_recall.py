@@ -83,8 +83,9 @@ def parse_example(text: str) -> np.ndarray:
   return seqs.encode(text)
 
 
-def step_labels(tokens_T) -> list[str]:
+def step_labels(config: ml_collections.ConfigDict, tokens_T) -> list[str]:
   """The character read at each step."""
+  del config
   return list(seqs.decode(tokens_T))
 
 

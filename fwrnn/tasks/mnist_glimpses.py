@@ -1,0 +1,131 @@
+"""MNIST read as a fixed sequence of glimpses (Ba et al. 2016, Section 4.2) as a task of
+fwrnn.tasks.
+
+Data: the four standard MNIST files in data.dir (mnist_files.py), checked against their MD5
+sums; 55,000 training and 5,000 validation images (drawn by data.seed from the 60,000), and
+the 10,000 test images. Inputs enter a core as the glimpse sequence of glimpses.py, built on
+the device from the uint8 images. A user's examples are an .npz with x (N×28×28, uint8 or
+in [0, 1]) and, to score, y (N,); one example is a .npy or .png file of 28×28 pixels.
+"""
+
+import os
+
+import flax.linen as nn
+import ml_collections
+import numpy as np
+
+from fwrnn.config_checks import Boolean, Integer, OneOf, Text, integer, require
+from fwrnn.errors import DataError
+from fwrnn.tasks import Split, Splits, glimpses, mnist_files
+
+IMAGE_SIZE = 28
+NUM_CLASSES = 10
+NUM_TRAIN_AND_VALID = 60_000
+
+TASK_RULES = {
+    'data.dir': Text('the directory of the four MNIST files'),
+    'data.download': Boolean(),
+    'data.num_valid': Integer(1, NUM_TRAIN_AND_VALID - 1, 'taken from the 60,000 training images'),
+    'data.seed': Integer(0),
+    'data.layout': OneOf(glimpses.LAYOUTS),
+    'data.glimpse_size': Integer(1, IMAGE_SIZE // 2, 'it tiles a quadrant of 14 pixels'),
+}
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """ConfigError for a glimpse size that does not tile a quadrant, or a batch larger than
+  the training split (TASK_RULES are checked before)."""
+  why = glimpses.check_sizes(IMAGE_SIZE, config.data.glimpse_size)
+  require(why is None, 'data.glimpse_size', f'a divisor of {IMAGE_SIZE // 2} ({why})',
+          config.data.glimpse_size)
+  integer(config, 'train.batch_size', 1, NUM_TRAIN_AND_VALID - config.data.num_valid)
+
+
+def load_splits(config: ml_collections.ConfigDict) -> Splits:
+  """Training and validation images (fixed by data.seed) and the test images, uint8."""
+  d = config.data
+  if d.download:
+    mnist_files.download(d.dir)
+  files = mnist_files.load(d.dir)
+  for split, (_, labels) in files.items():
+    if labels.max() >= NUM_CLASSES:
+      raise DataError(f'the MNIST {split} labels in {d.dir} hold {labels.max()}, not a digit')
+  images, labels = files['train']
+  order = np.random.default_rng(d.seed).permutation(len(labels))
+  valid, train = order[:d.num_valid], order[d.num_valid:]
+  as_split = lambda x, y: Split(x, y.astype(np.int32))
+  return Splits(as_split(images[train], labels[train]), as_split(images[valid], labels[valid]),
+                as_split(*files['test']))
+
+
+def encoder(config: ml_collections.ConfigDict) -> nn.Module:
+  return glimpses.GlimpseSequence(config.data.layout, IMAGE_SIZE, config.data.glimpse_size)
+
+
+def num_classes(config: ml_collections.ConfigDict) -> int:
+  del config
+  return NUM_CLASSES
+
+
+def run_name(config: ml_collections.ConfigDict) -> str:
+  """<model>_r<hidden>_mnist_seed<seed>."""
+  return f'{config.model.name}_r{config.model.hidden_size}_mnist_seed{config.seed}'
+
+
+def _checked_images(x: np.ndarray, where: str) -> np.ndarray:
+  """uint8 images N×28×28 from uint8 or [0, 1] floats; DataError naming where otherwise."""
+  if x.ndim != 3 or x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
+    raise DataError(f'{where}: images must be N×{IMAGE_SIZE}×{IMAGE_SIZE}, got {x.shape}')
+  if x.dtype == np.uint8:
+    return x
+  if not np.issubdtype(x.dtype, np.floating) or not np.all((x >= 0) & (x <= 1)):
+    raise DataError(f'{where}: pixels must be uint8, or floats in [0, 1]')
+  return np.round(x * 255).astype(np.uint8)
+
+
+def parse_example(text: str) -> np.ndarray:
+  """One image (28×28 uint8) from a .npy or .png file (grey or colour, averaged to grey)."""
+  if not os.path.isfile(text):
+    raise DataError(f'{text} is not a file; give a .npy or .png image of 28×28 pixels')
+  if text.endswith('.png'):
+    from matplotlib import image as mpimg
+    pixels = mpimg.imread(text)
+    pixels = pixels[..., :3].mean(-1) if pixels.ndim == 3 else pixels
+  else:
+    try:
+      pixels = np.load(text, allow_pickle=False)
+    except (OSError, ValueError) as e:
+      raise DataError(f'{text} is not a readable .npy file: {e}') from None
+  return _checked_images(np.asarray(pixels)[None], text)[0]
+
+
+def read_examples(path: str) -> Split:
+  """Images x (N×28×28) and, to score, labels y (N,) from an .npz file."""
+  if not os.path.isfile(path):
+    raise DataError(f'{path} is not a file; give an .npz with x (N×28×28) and, to score, y')
+  try:
+    archive = np.load(path, allow_pickle=False)
+  except (OSError, ValueError, EOFError) as e:
+    raise DataError(f'{path} is not a readable .npz file: {e}') from None
+  if not isinstance(archive, np.lib.npyio.NpzFile) or 'x' not in archive.files:
+    raise DataError(f'{path} must be an .npz archive holding x (and y to score)')
+  with archive:
+    x = _checked_images(archive['x'], path)
+    y = archive['y'] if 'y' in archive.files else None
+  if y is not None and (y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer)
+                        or y.min() < 0 or y.max() >= NUM_CLASSES):
+    raise DataError(f'{path}: y must hold a digit 0-9 for each of the {len(x)} images')
+  return Split(x, None if y is None else y.astype(np.int32))
+
+
+def example_text(image: np.ndarray) -> str:
+  """The image as text: its 28 rows, ink drawn with ' .:#'."""
+  shades = np.asarray(list(' .:#'))
+  return '\n' + '\n'.join(''.join(shades[row // 64]) for row in np.asarray(image, np.uint8))
+
+
+def step_labels(config: ml_collections.ConfigDict, image: np.ndarray) -> list[str]:
+  """The glimpse read at each step, e.g. 'coarse q1', 'fine q1 (0, 7)'."""
+  del image
+  return [glimpses.step_label(g, IMAGE_SIZE)
+          for g in glimpses.layout(config.data.layout, IMAGE_SIZE, config.data.glimpse_size)]
