@@ -1,4 +1,5 @@
-"""The recurrent cores of the experiments: B×T×D sequences in, B×T×H states out.
+"""The cores of the experiments: B×T×D sequences in, B×T×H states out (the glimpse tasks'
+ConvNet baseline, convnet.py, gives one state, B×1×H).
 
 Fast weights are the public layer itself (layers.FastWeights); the baselines (IRNN, LSTM,
 Associative LSTM) wrap their pure recurrences the same way, so that every model differs
@@ -11,11 +12,12 @@ import jax.numpy as jnp
 import ml_collections
 
 from fwrnn import associative_lstm, baselines
+from fwrnn.convnet import GlimpseConvNet
 from fwrnn.cell_parts import FastDynamics
 from fwrnn.inputs import InputProjection, uniform_fan_in
 from fwrnn.layers import FastWeights, scaled_identity
 
-CORE_NAMES = ('fast_weights', 'irnn', 'lstm', 'alstm', 'ln_irnn')
+CORE_NAMES = ('fast_weights', 'irnn', 'lstm', 'alstm', 'ln_irnn', 'convnet')
 
 
 class IRNNCore(nn.Module):
@@ -83,6 +85,8 @@ def build_core(model_cfg: ml_collections.ConfigDict) -> nn.Module:
     return LSTMCore(model_cfg.hidden_size)
   if name == 'alstm':
     return AssociativeLSTMCore(model_cfg.hidden_size, model_cfg.num_copies)
+  if name == 'convnet':
+    return GlimpseConvNet(model_cfg.hidden_size)
   return FastWeights(
       hidden_size=model_cfg.hidden_size, fast_decay=model_cfg.fast_decay,
       fast_lr=model_cfg.fast_lr, inner_steps=model_cfg.inner_steps,

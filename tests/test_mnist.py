@@ -13,9 +13,9 @@ import threading
 import numpy as np
 import pytest
 
-from configs import mnist_glimpses as mnist_config
-from fwrnn import tasks, train
-from fwrnn.errors import DataError
+from configs import assoc_recall, mnist_glimpses as mnist_config
+from fwrnn import config_checks, tasks, train
+from fwrnn.errors import ConfigError, DataError
 from fwrnn.tasks import glimpses, mnist_files, mnist_glimpses
 
 # The genuine files, where the machine has them (.ci/run sets FWRNN_MNIST_DIR).
@@ -164,7 +164,7 @@ def test_the_24_glimpses_see_every_pixel_once_at_each_scale(name):
 def test_a_glimpse_is_its_region_averaged_down_with_its_scale_and_centre():
   image = np.arange(28 * 28, dtype=np.float32).reshape(28, 28) / (28 * 28)
   encoder = glimpses.GlimpseSequence('hierarchical', 28, 7)
-  seq = np.asarray(encoder.apply({}, image[None]))[0]
+  seq = np.asarray(encoder.apply({}, image[None]).flat())[0]
   assert seq.shape == (24, 53)
   q2 = image[0:14, 14:28].reshape(7, 2, 7, 2).mean((1, 3))  # second quadrant, coarse
   np.testing.assert_allclose(seq[6, :49].reshape(7, 7), q2, rtol=1e-6)
@@ -172,7 +172,7 @@ def test_a_glimpse_is_its_region_averaged_down_with_its_scale_and_centre():
   np.testing.assert_allclose(seq[8, :49].reshape(7, 7), image[0:7, 21:28], rtol=1e-6)
   np.testing.assert_allclose(seq[8, 49:], [0, 1, 3.5 / 28, 24.5 / 28])
   uint8 = (image * 255).astype(np.uint8)
-  np.testing.assert_allclose(encoder.apply({}, uint8[None])[0, 8, :49],
+  np.testing.assert_allclose(encoder.apply({}, uint8[None]).flat()[0, 8, :49],
                              uint8[0:7, 21:28].ravel() / 255.0, rtol=1e-6)
 
 
@@ -197,10 +197,11 @@ def test_user_examples_are_read_from_npz_npy_and_png(tmp_path):
     mnist_glimpses.read_examples(str(tmp_path / 'label.npz'))
 
 
-def test_a_tiny_run_on_glimpses_learns(small_mnist, tmp_path):
+@pytest.mark.parametrize('core', ['irnn', 'convnet'])
+def test_a_tiny_run_on_glimpses_learns(small_mnist, tmp_path, core):
   config = mnist_config.get_config('tiny')
   config.data.dir = str(small_mnist)
-  config.model.update(name='irnn', hidden_size=16)
+  config.model.update(name=core, hidden_size=16)
   config.train.update(num_steps=150, eval_every=50, log_every=50, learning_rate=1e-2,
                       batch_size=20)
   results = train.train_and_evaluate(config, str(tmp_path / 'run'))
@@ -222,7 +223,14 @@ def test_the_task_has_every_function_the_trainer_needs():
   assert tasks.load('fwrnn.tasks.mnist_glimpses') is mnist_glimpses
 
 
-def test_the_glimpse_picture_is_drawn_from_the_test_split(small_mnist, tmp_path):
+def test_the_convnet_core_is_refused_where_there_are_no_glimpses():
+  config = assoc_recall.get_config('tiny')
+  config.model.name = 'convnet'
+  with pytest.raises(ConfigError, match='model.name must be a recurrent core'):
+    config_checks.validate(config, tasks.load(config.task))
+
+
+def test_the_glimpse_picture_script_checks_the_files_and_the_picture_draws(small_mnist, tmp_path):
   out = subprocess.run([sys.executable, 'scripts/glimpse_picture.py',
                         '--config=configs/mnist_glimpses.py:tiny', '--index=3',
                         f'--out={tmp_path / "g.png"}', f'--config.data.dir={small_mnist}'],

@@ -45,9 +45,11 @@ TASK_RULES = {
 
 
 def validate(config: ml_collections.ConfigDict) -> None:
-  """ConfigError for splits larger than the distinct sequences (or memory) allow, or a batch
-  larger than the training split (TASK_RULES are checked before)."""
+  """ConfigError for the convnet core, splits larger than the distinct sequences (or memory)
+  allow, or a batch larger than the training split (TASK_RULES are checked before)."""
   data = config.data
+  require(config.model.name != 'convnet', 'model.name', 'a recurrent core (convnet reads '
+          'image glimpses)', config.model.name)
   integer(config, 'train.batch_size', 1, data.num_train)
   total = data.num_train + data.num_valid + data.num_test
   require(total <= MAX_EXAMPLES, 'data.num_train + data.num_valid + data.num_test',

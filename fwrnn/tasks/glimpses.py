@@ -21,6 +21,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from fwrnn.inputs import Glimpses
+
 LAYOUTS = ('hierarchical', 'coarse_then_fine')
 SCALES = ('coarse', 'fine')
 
@@ -77,21 +79,21 @@ def glimpse_pixels(images_BxSxS: jax.Array, glimpses: list[Glimpse],
 
 
 class GlimpseSequence(nn.Module):
-  """Images (B×S×S, uint8 or in [0, 1]) → the B×T×(G² + 4) sequence of their glimpses."""
+  """Images (B×S×S, uint8 or in [0, 1]) → the B×T×(G² + 4) sequence of their glimpses, as
+  Glimpses (pixels B×T×G×G and where B×T×4)."""
   layout: str
   image_size: int
   glimpse_size: int
 
   @nn.compact
-  def __call__(self, images_BxSxS) -> jax.Array:
+  def __call__(self, images_BxSxS) -> Glimpses:
     images = jnp.asarray(images_BxSxS, jnp.float32)
     if images_BxSxS.dtype == jnp.uint8:
       images = images / 255.0
     glimpses = layout(self.layout, self.image_size, self.glimpse_size)
     pixels = glimpse_pixels(images, glimpses, self.glimpse_size)
-    batch, steps = pixels.shape[:2]
-    where = jnp.broadcast_to(where_features(glimpses, self.image_size), (batch, steps, 4))
-    return jnp.concatenate([pixels.reshape(batch, steps, -1), where], axis=-1)
+    where = jnp.broadcast_to(where_features(glimpses, self.image_size), (*pixels.shape[:2], 4))
+    return Glimpses(pixels, where)
 
 
 def step_label(g: Glimpse, image_size: int) -> str:

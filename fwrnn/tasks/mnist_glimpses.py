@@ -8,15 +8,13 @@ the device from the uint8 images. A user's examples are an .npz with x (N×28×2
 in [0, 1]) and, to score, y (N,); one example is a .npy or .png file of 28×28 pixels.
 """
 
-import os
-
 import flax.linen as nn
 import ml_collections
 import numpy as np
 
 from fwrnn.config_checks import Boolean, Integer, OneOf, Text, integer, require
 from fwrnn.errors import DataError
-from fwrnn.tasks import Split, Splits, glimpses, mnist_files
+from fwrnn.tasks import Split, Splits, glimpses, image_examples, mnist_files
 
 IMAGE_SIZE = 28
 NUM_CLASSES = 10
@@ -72,56 +70,19 @@ def run_name(config: ml_collections.ConfigDict) -> str:
   return f'{config.model.name}_r{config.model.hidden_size}_mnist_seed{config.seed}'
 
 
-def _checked_images(x: np.ndarray, where: str) -> np.ndarray:
-  """uint8 images N×28×28 from uint8 or [0, 1] floats; DataError naming where otherwise."""
-  if x.ndim != 3 or x.shape[1:] != (IMAGE_SIZE, IMAGE_SIZE):
-    raise DataError(f'{where}: images must be N×{IMAGE_SIZE}×{IMAGE_SIZE}, got {x.shape}')
-  if x.dtype == np.uint8:
-    return x
-  if not np.issubdtype(x.dtype, np.floating) or not np.all((x >= 0) & (x <= 1)):
-    raise DataError(f'{where}: pixels must be uint8, or floats in [0, 1]')
-  return np.round(x * 255).astype(np.uint8)
-
-
 def parse_example(text: str) -> np.ndarray:
   """One image (28×28 uint8) from a .npy or .png file (grey or colour, averaged to grey)."""
-  if not os.path.isfile(text):
-    raise DataError(f'{text} is not a file; give a .npy or .png image of 28×28 pixels')
-  if text.endswith('.png'):
-    from matplotlib import image as mpimg
-    pixels = mpimg.imread(text)
-    pixels = pixels[..., :3].mean(-1) if pixels.ndim == 3 else pixels
-  else:
-    try:
-      pixels = np.load(text, allow_pickle=False)
-    except (OSError, ValueError) as e:
-      raise DataError(f'{text} is not a readable .npy file: {e}') from None
-  return _checked_images(np.asarray(pixels)[None], text)[0]
+  return image_examples.read_image(text, IMAGE_SIZE)
 
 
 def read_examples(path: str) -> Split:
   """Images x (N×28×28) and, to score, labels y (N,) from an .npz file."""
-  if not os.path.isfile(path):
-    raise DataError(f'{path} is not a file; give an .npz with x (N×28×28) and, to score, y')
-  try:
-    archive = np.load(path, allow_pickle=False)
-  except (OSError, ValueError, EOFError) as e:
-    raise DataError(f'{path} is not a readable .npz file: {e}') from None
-  if not isinstance(archive, np.lib.npyio.NpzFile) or 'x' not in archive.files:
-    raise DataError(f'{path} must be an .npz archive holding x (and y to score)')
-  with archive:
-    x = _checked_images(archive['x'], path)
-    y = archive['y'] if 'y' in archive.files else None
-  if y is not None and (y.shape != (len(x),) or not np.issubdtype(y.dtype, np.integer)
-                        or y.min() < 0 or y.max() >= NUM_CLASSES):
-    raise DataError(f'{path}: y must hold a digit 0-9 for each of the {len(x)} images')
-  return Split(x, None if y is None else y.astype(np.int32))
+  return Split(*image_examples.read_npz(path, IMAGE_SIZE, NUM_CLASSES))
 
 
 def example_text(image: np.ndarray) -> str:
   """The image as text: its 28 rows, ink drawn with ' .:#'."""
-  shades = np.asarray(list(' .:#'))
-  return '\n' + '\n'.join(''.join(shades[row // 64]) for row in np.asarray(image, np.uint8))
+  return image_examples.ascii_image(image)
 
 
 def step_labels(config: ml_collections.ConfigDict, image: np.ndarray) -> list[str]:
