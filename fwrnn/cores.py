@@ -17,7 +17,8 @@ from fwrnn.cell_parts import FastDynamics
 from fwrnn.inputs import InputProjection, uniform_fan_in
 from fwrnn.layers import FastWeights, scaled_identity
 
-CORE_NAMES = ('fast_weights', 'irnn', 'lstm', 'alstm', 'ln_irnn', 'convnet')
+RECURRENT_CORE_NAMES = ('fast_weights', 'irnn', 'lstm', 'alstm', 'ln_irnn')
+CORE_NAMES = RECURRENT_CORE_NAMES + ('convnet',)  # convnet reads image glimpses only
 
 
 class IRNNCore(nn.Module):

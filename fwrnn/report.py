@@ -1,10 +1,12 @@
-"""Tables and figures of finished sweeps: Table 1 beside the paper's, and the controls.
+"""Tables and figures of finished sweeps: any sweep's groups of seeds, the paper's tables
+(PAPER_TABLES: Table 1, Table 2) beside the paper's numbers, and the controls.
 
 Everything here is read from the sweep's CSV and its members' run directories; nothing is
 typed in except the paper's own numbers, for comparison.
 """
 
 import collections
+import dataclasses
 import os
 
 import numpy as np
@@ -12,15 +14,37 @@ from matplotlib.figure import Figure
 
 from fwrnn import run_dir
 
-# The paper's Table 1 (test error %, K = 4), by (model, R).
-PAPER_TABLE1 = {
-    ('irnn', 20): 62.11, ('irnn', 50): 60.23, ('irnn', 100): 0.34,
-    ('lstm', 20): 60.81, ('lstm', 50): 1.85, ('lstm', 100): 0.0,
-    ('alstm', 20): 60.13, ('alstm', 50): 1.62, ('alstm', 100): 0.0,
-    ('fast_weights', 20): 1.81, ('fast_weights', 50): 0.0, ('fast_weights', 100): 0.0,
-}
-LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'fast_weights': 'Fast weights',
-          'ln_irnn': 'LN-IRNN'}
+LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'convnet': 'ConvNet',
+          'fast_weights': 'Fast weights', 'ln_irnn': 'LN-IRNN'}
+
+
+@dataclasses.dataclass(frozen=True)
+class PaperTable:
+  """A table of the paper that a sweep reproduces: test error (%) by model and size."""
+  name: str              # the files' stem, e.g. 'table1'
+  title: str
+  paper: dict            # {(model, hidden units): the paper's test error %}
+  curves_at: int | None  # the size whose validation curves are drawn (Figure 2), if any
+
+
+PAPER_TABLES = {table.name: table for table in (
+    PaperTable('table1', 'Table 1 of the paper: associative retrieval, K = 4', {
+        ('irnn', 20): 62.11, ('irnn', 50): 60.23, ('irnn', 100): 0.34,
+        ('lstm', 20): 60.81, ('lstm', 50): 1.85, ('lstm', 100): 0.0,
+        ('alstm', 20): 60.13, ('alstm', 50): 1.62, ('alstm', 100): 0.0,
+        ('fast_weights', 20): 1.81, ('fast_weights', 50): 0.0, ('fast_weights', 100): 0.0,
+    }, curves_at=50),
+    PaperTable('table2', 'Table 2 of the paper: MNIST with glimpses', {
+        ('irnn', 50): 12.95, ('irnn', 100): 1.95, ('irnn', 200): 1.42,
+        ('lstm', 50): 12.00, ('lstm', 100): 1.55, ('lstm', 200): 1.10,
+        ('convnet', 50): 1.81, ('convnet', 100): 1.00, ('convnet', 200): 0.90,
+        ('fast_weights', 50): 7.21, ('fast_weights', 100): 1.30, ('fast_weights', 200): 0.85,
+    }, curves_at=None),
+)}
+
+
+# The member fields a paper cell chooses on validation (the sweep may vary any of them).
+CHOSEN_ON_VALIDATION = ('learning_rate', 'fast_decay', 'fast_lr')
 
 
 def mean_std(values) -> tuple[float, float]:
@@ -29,23 +53,27 @@ def mean_std(values) -> tuple[float, float]:
   return float(values.mean()), float(values.std(ddof=1)) if len(values) > 1 else 0.0
 
 
-def table1_cells(rows: list[dict]) -> list[dict]:
-  """Per model and R: the learning rate with the lowest mean validation error, and its runs."""
+def paper_cells(rows: list[dict], table: PaperTable) -> list[dict]:
+  """Per model and size: the setting (learning rate, and λ and η where they vary) with the
+  lowest mean validation error, its runs, and the paper's number."""
   by_cell = collections.defaultdict(lambda: collections.defaultdict(list))
   for row in rows:
-    by_cell[(row['model'], row['hidden_size'])][row['learning_rate']].append(row)
+    setting = tuple(row.get(field) for field in CHOSEN_ON_VALIDATION)
+    by_cell[(row['model'], row['hidden_size'])][setting].append(row)
   cells = []
-  for (model, hidden), by_rate in by_cell.items():
-    rate = min(by_rate, key=lambda r: np.mean([m['valid_error'] for m in by_rate[r]]))
-    members = sorted(by_rate[rate], key=lambda m: m['seed'])
+  for (model, hidden), by_setting in by_cell.items():
+    best = min(by_setting, key=lambda s: np.mean([m['valid_error'] for m in by_setting[s]]))
+    members = sorted(by_setting[best], key=lambda m: m['seed'])
     test_mean, test_std = mean_std([m['test_error'] for m in members])
+    tried = lambda i: sorted({s[i] for s in by_setting}, key=str)
     cells.append({
-        'model': model, 'hidden_size': hidden, 'learning_rate': rate,
-        'rates_tried': sorted(by_rate), 'seeds': [m['seed'] for m in members],
+        'model': model, 'hidden_size': hidden, **dict(zip(CHOSEN_ON_VALIDATION, best)),
+        'rates_tried': tried(0), 'decays_tried': tried(1), 'fast_lrs_tried': tried(2),
+        'seeds': [m['seed'] for m in members],
         'test_errors': [m['test_error'] for m in members],
         'test_mean': test_mean, 'test_std': test_std,
         'valid_mean': float(np.mean([m['valid_error'] for m in members])),
-        'paper': PAPER_TABLE1.get((model, hidden)), 'workdirs': [m['workdir'] for m in members],
+        'paper': table.paper.get((model, hidden)), 'workdirs': [m['workdir'] for m in members],
         'stopped_at': [m['steps'] for m in members],
         'stopped_by': [m.get('stopped_by') or 'num_steps' for m in members],
     })
@@ -70,8 +98,8 @@ def training_wall_seconds(rows: list[dict]) -> float:
   return sum(population_wall_seconds(rows).values())
 
 
-def table1_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
-  """results/table1.md: the grid beside the paper's, then every cell in detail."""
+def paper_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
+  """The grid beside the paper's, then every cell in detail, then the compute it took."""
   sizes = sorted({c['hidden_size'] for c in cells})
   models = list(dict.fromkeys(c['model'] for c in cells))
   lookup = {(c['model'], c['hidden_size']): c for c in cells}
@@ -92,6 +120,10 @@ def table1_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
   for c in cells:
     per_seed = ', '.join(f'{e:.2f}' for e in c['test_errors'])
     tried = ', '.join(f'{r:g}' for r in c['rates_tried'])
+    for symbol, field, options in (('λ', 'fast_decay', c['decays_tried']),
+                                   ('η', 'fast_lr', c['fast_lrs_tried'])):
+      if len(options) > 1:
+        tried += f'); {symbol} {c[field]:g} (' + ', '.join(f'{v:g}' for v in options)
     stops = ', '.join(f'{s:,}' + (' (ceiling)' if by != 'patience' else '')
                       for s, by in zip(c['stopped_at'], c['stopped_by']))
     lines.append(f'| {LABELS[c["model"]]} | {c["hidden_size"]} | {c["learning_rate"]:g} '
@@ -116,7 +148,7 @@ def _paper(value) -> str:
   return 'paper –' if value is None else f'paper {value:g}'
 
 
-def plot_error_against_size(cells: list[dict], path: str) -> None:
+def plot_error_against_size(cells: list[dict], path: str, title: str) -> None:
   """Test error against R for each model, error bars over seeds; the paper's values as hollow
   squares of the same colour, each model nudged sideways so that equal values stay apart, on
   an axis linear below 1% (so that 0 shows) and logarithmic above."""
@@ -133,7 +165,7 @@ def plot_error_against_size(cells: list[dict], path: str) -> None:
     if paper:
       ax.scatter(*zip(*paper), marker='s', s=40, facecolors='none',
                  edgecolors=line[0].get_color(), label=f'{LABELS[model]} (paper)')
-  ax.set(xlabel='R (hidden units)', ylabel='test error (%)', xscale='log', title='Table 1, K = 4')
+  ax.set(xlabel='R (hidden units)', ylabel='test error (%)', xscale='log', title=title)
   ax.set_yscale('symlog', linthresh=1)
   ax.set_ylim(0, 100)
   sizes = sorted({c['hidden_size'] for c in cells})

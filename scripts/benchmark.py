@@ -7,8 +7,13 @@ Variants: (a) fwrnn's training step, (b) an eager PyTorch loop with an explicit 
 public implementations train), (c) fwrnn with the explicit-A form, (d) a population of
 --population members. On a CPU each core is a device, as for train.py and sweep.py: a single
 run splits its batch over them, a population spreads its members. Timed repetitions are
-interleaved across variants so the ratios hold on a noisy machine. --memory_sweep adds the planned peak memory of a
-gradient for sequence lengths 11 … 1024 in both forms.
+interleaved across variants so the ratios hold on a noisy machine. --memory_sweep adds the
+planned peak memory of a gradient for sequence lengths 11 … 1024 in both forms. The PyTorch
+reference and the memory sweep read token sequences, so an image task (the glimpses) gets
+(a), (c) and (d) only:
+
+    python scripts/benchmark.py --config=configs/mnist_glimpses.py --config.data.dir=PATH \
+        --out=results/benchmark_glimpses_cpu.json
 """
 
 import json
@@ -22,7 +27,7 @@ import numpy as np
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from fwrnn import console, population, tasks
+from fwrnn import console, inputs, population, tasks
 from fwrnn.bench import flop_model, measure
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config to time.')
@@ -43,7 +48,7 @@ def _timers(config, train_split):
   timers = {}
   fwrnn_step = measure.CompiledTraining(config)
   timers['fwrnn'] = (fwrnn_step.time_steps, 1, fwrnn_step)
-  if _TORCH.value:
+  if _TORCH.value and _is_token_task(train_split):
     import torch_reference  # scripts/torch_reference.py, beside this script
     x, y = train_split.x[:config.train.batch_size], train_split.y[:config.train.batch_size]
     timers['pytorch_eager'] = (
@@ -59,6 +64,20 @@ def _timers(config, train_split):
     timers[f'fwrnn_population{_POPULATION.value}'] = (population.time_steps, _POPULATION.value,
                                                        population)
   return timers
+
+
+def _is_token_task(train_split) -> bool:
+  """Whether the task's inputs are token sequences (N×T integers), as the PyTorch reference
+  and the memory sweep read them."""
+  return train_split.x.ndim == 2 and np.issubdtype(train_split.x.dtype, np.integer)
+
+
+def _sequence_length(config, task, train_split) -> int:
+  """T of the sequence that the task's encoder makes of one example."""
+  encoder = task.encoder(config)
+  shapes, _ = jax.eval_shape(lambda: encoder.init_with_output(jax.random.key(0),
+                                                              train_split.x[:1]))
+  return inputs.sequence_shape(shapes)[1]
 
 
 def _time_rounds(timers: dict, steps: int) -> tuple[dict, list]:
@@ -132,8 +151,9 @@ def main(argv):
   logging.set_verbosity(logging.WARNING)
   config = _CONFIG.value
   m, batch, steps = config.model, config.train.batch_size, _STEPS.value
-  train_split = tasks.load(config.task).load_splits(config).train
-  length = train_split.x.shape[1]
+  task = tasks.load(config.task)
+  train_split = task.load_splits(config).train
+  length = _sequence_length(config, task, train_split)
   flops = flop_model.train_step_flops(m.name, m.hidden_size, length, batch, m.inner_steps,
                                       m.head_size, m.ln_on_h0)
   timers = _timers(config, train_split)
@@ -154,7 +174,7 @@ def main(argv):
         f'{flops / 1e6:.1f} MFLOP per step; matmul peak {peak / 1e9:.0f} GFLOP/s (median of '
         f'{len(peaks)} rounds, {min(peaks) / 1e9:.0f}–{max(peaks) / 1e9:.0f})')
   _print_rows(rows)
-  if _MEMORY_SWEEP.value:
+  if _MEMORY_SWEEP.value and _is_token_task(train_split):
     report['memory_sweep'] = _memory_sweep(config, int(train_split.x.max()) + 1)
   if _OUT.value:
     os.makedirs(os.path.dirname(_OUT.value) or '.', exist_ok=True)

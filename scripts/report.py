@@ -1,7 +1,8 @@
 r"""Writes the tables and figures of a finished sweep, by default next to it (<sweep_dir>/report).
 
     python scripts/report.py --sweep_dir=sweeps/my_sweep              # any sweep: groups of seeds
-    python scripts/report.py --table=table1 --sweep_dir=sweeps/table1
+    python scripts/report.py --table=table1 --sweep_dir=results/table1_runs --out_dir=results
+    python scripts/report.py --table=table2 --sweep_dir=sweeps/table2
     python scripts/report.py --table=ablations --sweep_dir=sweeps/ablations --out_dir=results
 
 It never replaces a file that is already there unless --overwrite is given. The header of the
@@ -17,11 +18,14 @@ from absl import app, flags
 from fwrnn import console, report, run_dir, sweep
 
 FILES = {'groups': ('groups.md', 'groups.csv', 'groups_curves.png'),
-         'table1': ('table1.md', 'table1.csv', 'table1_error_vs_r.png', 'table1_curves_r50.png'),
-         'ablations': ('ablations.md', 'ablations.csv', 'ablations_decay_rate.png')}
+         'ablations': ('ablations.md', 'ablations.csv', 'ablations_decay_rate.png'),
+         **{name: (f'{name}.md', f'{name}.csv', f'{name}_error_vs_r.png') + (
+             (f'{name}_curves_r{table.curves_at}.png',) if table.curves_at else ())
+            for name, table in report.PAPER_TABLES.items()}}
 
 _TABLE = flags.DEFINE_enum('table', 'groups', list(FILES),
-                           'groups: any sweep, by everything but the seed; or the paper\'s tables.')
+                           'groups: any sweep, by everything but the seed; table1, table2: the '
+                           'paper\'s tables; ablations: the controls.')
 _SWEEP_DIR = flags.DEFINE_string('sweep_dir', None, 'The finished sweep.')
 _OUT_DIR = flags.DEFINE_string('out_dir', None, 'Where the files go (default <sweep_dir>/report).')
 _OVERWRITE = flags.DEFINE_bool('overwrite', False, 'Replace files that are already there.')
@@ -56,14 +60,16 @@ def main(argv):
     sweep.write_csv([{k: v for k, v in c.items() if k != 'workdirs'} for c in cells],
                     out('groups.csv'))
     report.plot_group_curves(cells, out('groups_curves.png'))
-  elif _TABLE.value == 'table1':
-    cells = report.table1_cells(rows)
-    with open(out('table1.md'), 'w') as f:
-      f.write('# Table 1 of the paper, K = 4\n\n' + report.table1_markdown(cells, rows, _header(rows)))
-    sweep.write_csv([{k: v for k, v in c.items() if k != 'workdirs'} for c in cells],
-                    out('table1.csv'))
-    report.plot_error_against_size(cells, out('table1_error_vs_r.png'))
-    report.plot_curves(cells, 50, out('table1_curves_r50.png'))
+  elif _TABLE.value in report.PAPER_TABLES:
+    table = report.PAPER_TABLES[_TABLE.value]
+    cells = report.paper_cells(rows, table)
+    markdown, data, figure, *curves = (out(name) for name in FILES[table.name])
+    with open(markdown, 'w') as f:
+      f.write(f'# {table.title}\n\n' + report.paper_markdown(cells, rows, _header(rows)))
+    sweep.write_csv([{k: v for k, v in c.items() if k != 'workdirs'} for c in cells], data)
+    report.plot_error_against_size(cells, figure, table.title)
+    if curves:
+      report.plot_curves(cells, table.curves_at, curves[0])
   else:
     configs = [run_dir.read_config(r['workdir']).to_dict() for r in rows]
     cells = report.ablation_cells(rows, configs)

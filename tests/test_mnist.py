@@ -193,7 +193,7 @@ def test_user_examples_are_read_from_npz_npy_and_png(tmp_path):
   with pytest.raises(DataError, match='N×28×28'):
     mnist_glimpses.read_examples(str(tmp_path / 'bad.npz'))
   np.savez(tmp_path / 'label.npz', x=images, y=np.array([1, 2, 10]))
-  with pytest.raises(DataError, match='digit'):
+  with pytest.raises(DataError, match='class 0-9'):
     mnist_glimpses.read_examples(str(tmp_path / 'label.npz'))
 
 
@@ -202,7 +202,7 @@ def test_a_tiny_run_on_glimpses_learns(small_mnist, tmp_path, core):
   config = mnist_config.get_config('tiny')
   config.data.dir = str(small_mnist)
   config.model.update(name=core, hidden_size=16)
-  config.train.update(num_steps=150, eval_every=50, log_every=50, learning_rate=1e-2,
+  config.train.update(num_steps=100, eval_every=50, log_every=50, learning_rate=1e-2,
                       batch_size=20)
   results = train.train_and_evaluate(config, str(tmp_path / 'run'))
   assert results.task == 'fwrnn.tasks.mnist_glimpses'
@@ -241,3 +241,10 @@ def test_the_glimpse_picture_script_checks_the_files_and_the_picture_draws(small
   image = mnist_files.load(str(small_mnist))['test'][0][3]
   glimpse_picture.draw(image, 'hierarchical', 7, str(tmp_path / 'g.png'), 'test image 3')
   assert (tmp_path / 'g.png').read_bytes()[:4] == b'\x89PNG'
+
+
+def test_a_glimpse_size_that_does_not_tile_a_quadrant_is_refused():
+  config = mnist_config.get_config('tiny')
+  config.data.glimpse_size = 5
+  with pytest.raises(ConfigError, match='data.glimpse_size must be a divisor of 14'):
+    config_checks.validate(config, tasks.load(config.task))

@@ -7,7 +7,7 @@ import pytest
 
 from configs import assoc_recall
 from fwrnn import associative_lstm, baselines, tasks
-from fwrnn.cores import CORE_NAMES
+from fwrnn.cores import RECURRENT_CORE_NAMES
 from fwrnn.inputs import EmbeddedTokens, project_inputs
 from fwrnn.models import build_model
 from fwrnn.state import Member
@@ -39,7 +39,7 @@ def init(name: str, **overrides):
   return model, model.init(jax.random.key(0), tokens, rates), tokens, rates
 
 
-@pytest.mark.parametrize('name', CORE_NAMES)
+@pytest.mark.parametrize('name', RECURRENT_CORE_NAMES)
 def test_every_model_shares_encoder_and_head(name):
   _, params, _, _ = init(name, hidden_size=20)
   p = params['params']

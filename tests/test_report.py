@@ -8,6 +8,8 @@ import pytest
 from configs import assoc_recall
 from fwrnn import report, sweep
 
+TABLE1 = report.PAPER_TABLES['table1']
+
 
 def run(model, hidden, rate, seed, valid, test, steps=20_000, stopped_by='patience'):
   return {'model': model, 'hidden_size': hidden, 'learning_rate': rate, 'seed': seed,
@@ -19,7 +21,7 @@ def run(model, hidden, rate, seed, valid, test, steps=20_000, stopped_by='patien
 def test_table1_cell_uses_the_rate_with_the_best_mean_validation_error():
   rows = [run('lstm', 20, 1e-3, 0, 10.0, 1.0), run('lstm', 20, 1e-3, 1, 30.0, 2.0),
           run('lstm', 20, 3e-3, 0, 15.0, 50.0), run('lstm', 20, 3e-3, 1, 16.0, 60.0)]
-  [cell] = report.table1_cells(rows)
+  [cell] = report.paper_cells(rows, TABLE1)
   assert cell['learning_rate'] == 3e-3  # mean valid 15.5 < 20, although its test error is worse
   assert cell['test_errors'] == [50.0, 60.0]
   assert cell['test_mean'] == pytest.approx(55.0)
@@ -29,20 +31,20 @@ def test_table1_cell_uses_the_rate_with_the_best_mean_validation_error():
 
 def test_table1_markdown_puts_each_cell_beside_the_paper():
   rows = [run('fast_weights', 20, 1e-3, s, 1.0, 1.0 + s) for s in range(3)]
-  text = report.table1_markdown(report.table1_cells(rows), [], 'header')
+  text = report.paper_markdown(report.paper_cells(rows, TABLE1), [], 'header')
   assert '| Fast weights | 2.00 ± 1.00 (paper 1.81) |' in text
 
 
 def test_table1_markdown_says_where_each_run_stopped_and_what_each_population_cost():
   rows = [run('lstm', 50, 1e-3, s, 1.0, 1.0, steps=(s + 1) * 10_000) for s in range(2)]
   rows += [run('lstm', 50, 3e-3, 0, 2.0, 1.0, steps=100_000, stopped_by='num_steps')]
-  text = report.table1_markdown(report.table1_cells(rows), rows, 'header')
+  text = report.paper_markdown(report.paper_cells(rows, TABLE1), rows, 'header')
   assert '| 0, 1 | 10,000, 20,000 |' in text  # the chosen rate's seeds
   population_lines = [line for line in text.splitlines() if line.startswith('| LSTM | 50 | ')]
   assert '| LSTM | 50 | 2 | 2.0 |' in population_lines  # its longest member: 120 s
   assert '| LSTM | 50 | 1 | 1.0 |' in population_lines
   rows[2]['valid_error'] = 0.5  # now the rate whose run reached the ceiling is chosen
-  text = report.table1_markdown(report.table1_cells(rows), rows, 'header')
+  text = report.paper_markdown(report.paper_cells(rows, TABLE1), rows, 'header')
   assert '| 0 | 100,000 (ceiling) |' in text
 
 
@@ -66,9 +68,18 @@ def test_any_sweep_gets_a_table_of_its_seed_groups_and_their_curves(tmp_path):
 def test_table1_and_ablation_figures_draw(tmp_path):
   rows = [run(m, r, 1e-3, s, 1.0, e) for m, e in (('lstm', 3.0), ('fast_weights', 0.0))
           for r in (20, 50) for s in range(2)]
-  report.plot_error_against_size(report.table1_cells(rows), str(tmp_path / 't1.png'))
+  report.plot_error_against_size(report.paper_cells(rows, TABLE1), str(tmp_path / 't1.png'), 'Table 1')
   cells = [dict(model='fast_weights', hidden_size=50, num_pairs=4, inner_steps=1, layer_norm=True,
                 fast_decay=d, fast_lr=e, test_mean=d * e) for d in (0.9, 0.95) for e in (0.0, 0.5)]
   report.plot_decay_and_rate(cells, str(tmp_path / 'grid.png'))
   for name in ('t1.png', 'grid.png'):
     assert (tmp_path / name).read_bytes()[:4] == b'\x89PNG'
+
+
+def test_a_cell_chooses_among_settings_of_eta_too_and_never_mixes_them():
+  rows = [dict(run('fast_weights', 50, 1e-3, s, valid, test), fast_lr=eta, fast_decay=0.95)
+          for eta, valid, test in ((0.5, 5.0, 4.0), (0.1, 2.0, 1.0)) for s in range(2)]
+  [cell] = report.paper_cells(rows, TABLE1)
+  assert cell['fast_lr'] == 0.1 and cell['test_errors'] == [1.0, 1.0]
+  text = report.paper_markdown([cell], rows, 'header')
+  assert '| 0.001 (0.001); η 0.1 (0.1, 0.5) |' in text

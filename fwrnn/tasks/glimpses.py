@@ -21,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from fwrnn.config_checks import require
 from fwrnn.inputs import Glimpses
 
 LAYOUTS = ('hierarchical', 'coarse_then_fine')
@@ -51,11 +52,11 @@ def layout(name: str, image_size: int, glimpse_size: int) -> list[Glimpse]:
   raise ValueError(f'unknown glimpse layout {name!r}; known: {", ".join(LAYOUTS)}')
 
 
-def check_sizes(image_size: int, glimpse_size: int) -> str | None:
-  """Why the glimpse size does not tile the image's quadrants, or None if it does."""
-  if image_size % 2 or (image_size // 2) % glimpse_size:
-    return f'a glimpse of {glimpse_size} pixels must tile a quadrant of {image_size // 2}'
-  return None
+def check_glimpse_size(config, image_size: int) -> None:
+  """ConfigError unless data.glimpse_size tiles the image's quadrants."""
+  size, half = config.data.glimpse_size, image_size // 2
+  require(half % size == 0, 'data.glimpse_size', f'a divisor of {half} (a glimpse tiles a '
+          f'quadrant of {half}×{half} pixels)', size)
 
 
 def where_features(glimpses: list[Glimpse], image_size: int) -> np.ndarray:
@@ -94,6 +95,12 @@ class GlimpseSequence(nn.Module):
     pixels = glimpse_pixels(images, glimpses, self.glimpse_size)
     where = jnp.broadcast_to(where_features(glimpses, self.image_size), (*pixels.shape[:2], 4))
     return Glimpses(pixels, where)
+
+
+def step_labels(config, image_size: int) -> list[str]:
+  """The glimpse read at each step of the config's layout, e.g. 'coarse q1', 'fine q1 (0, 7)'."""
+  sequence = layout(config.data.layout, image_size, config.data.glimpse_size)
+  return [step_label(g, image_size) for g in sequence]
 
 
 def step_label(g: Glimpse, image_size: int) -> str:

@@ -12,7 +12,7 @@ import flax.linen as nn
 import ml_collections
 import numpy as np
 
-from fwrnn.config_checks import Boolean, Integer, OneOf, Text, integer, require
+from fwrnn.config_checks import Boolean, Integer, OneOf, Text, integer
 from fwrnn.errors import DataError
 from fwrnn.tasks import Split, Splits, glimpses, image_examples, mnist_files
 
@@ -33,9 +33,7 @@ TASK_RULES = {
 def validate(config: ml_collections.ConfigDict) -> None:
   """ConfigError for a glimpse size that does not tile a quadrant, or a batch larger than
   the training split (TASK_RULES are checked before)."""
-  why = glimpses.check_sizes(IMAGE_SIZE, config.data.glimpse_size)
-  require(why is None, 'data.glimpse_size', f'a divisor of {IMAGE_SIZE // 2} ({why})',
-          config.data.glimpse_size)
+  glimpses.check_glimpse_size(config, IMAGE_SIZE)
   integer(config, 'train.batch_size', 1, NUM_TRAIN_AND_VALID - config.data.num_valid)
 
 
@@ -88,5 +86,4 @@ def example_text(image: np.ndarray) -> str:
 def step_labels(config: ml_collections.ConfigDict, image: np.ndarray) -> list[str]:
   """The glimpse read at each step, e.g. 'coarse q1', 'fine q1 (0, 7)'."""
   del image
-  return [glimpses.step_label(g, IMAGE_SIZE)
-          for g in glimpses.layout(config.data.layout, IMAGE_SIZE, config.data.glimpse_size)]
+  return glimpses.step_labels(config, IMAGE_SIZE)

@@ -14,7 +14,7 @@ import flax.linen as nn
 import ml_collections
 import numpy as np
 
-from fwrnn.config_checks import Integer, OneOf, Text, require
+from fwrnn.config_checks import Integer, OneOf, Text
 from fwrnn.errors import DataError
 from fwrnn.tasks import Split, Splits, glimpses, image_examples
 
@@ -32,9 +32,7 @@ TASK_RULES = {
 
 def validate(config: ml_collections.ConfigDict) -> None:
   """ConfigError for a glimpse size that does not tile a quadrant."""
-  why = glimpses.check_sizes(IMAGE_SIZE, config.data.glimpse_size)
-  require(why is None, 'data.glimpse_size', f'a divisor of {IMAGE_SIZE // 2} ({why})',
-          config.data.glimpse_size)
+  glimpses.check_glimpse_size(config, IMAGE_SIZE)
 
 
 def read_split(folder: str) -> Split:
@@ -102,5 +100,4 @@ def example_text(image: np.ndarray) -> str:
 def step_labels(config: ml_collections.ConfigDict, image: np.ndarray) -> list[str]:
   """The glimpse read at each step."""
   del image
-  return [glimpses.step_label(g, IMAGE_SIZE)
-          for g in glimpses.layout(config.data.layout, IMAGE_SIZE, config.data.glimpse_size)]
+  return glimpses.step_labels(config, IMAGE_SIZE)
