@@ -199,5 +199,10 @@ def test_memory_picture_reads_the_weights_of_the_paper_from_the_trace(trained, t
   assert weights.shape == (1, t)
   np.testing.assert_allclose(weights[0], want, rtol=1e-3, atol=1e-6)
   path = tmp_path / 'memory.png'
-  assert memory_picture.draw(run, sequence, str(path)) == int(run.predict(tokens[None])[0])
+  assert memory_picture.draw(run, tokens, sequence, str(path)) == int(run.predict(tokens[None])[0])
+  assert path.read_bytes()[:4] == b'\x89PNG'
+  every = memory_picture.step_attention(run, tokens)[:, 0]  # step t reads h(1) … h(t) only
+  np.testing.assert_allclose(every[-1], weights[0])
+  assert np.all(np.triu(every, k=0) == 0) and np.all(every >= 0) and every[-1].max() > 0
+  memory_picture.draw_every_step(run, tokens, sequence, str(path))
   assert path.read_bytes()[:4] == b'\x89PNG'
