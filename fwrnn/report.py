@@ -177,6 +177,18 @@ def plot_error_against_size(cells: list[dict], path: str, title: str) -> None:
   fig.savefig(path, dpi=120)
 
 
+def seed_curves(workdirs: list[str], column: int):
+  """(steps, values seeds×steps) of column 1 (loss) or 2 (error %) of the validation curves of
+  a group's runs, or None if none is there. A run that stopped early keeps its parameters, so
+  it holds its last value to the end of the longest run."""
+  curves = [run_dir.read_curve(w) for w in workdirs if os.path.exists(w)]
+  if not curves:
+    return None
+  longest = max(curves, key=len)
+  held = lambda c: np.concatenate([c[:, column], np.full(len(longest) - len(c), c[-1, column])])
+  return longest[:, 0], np.stack([held(c) for c in curves])
+
+
 def plot_curves(cells: list[dict], hidden_size: int, path: str) -> None:
   """Validation log-likelihood against updates at one R (the paper's Figure 2), per model."""
   fig = Figure(figsize=(5.5, 4))
@@ -184,17 +196,16 @@ def plot_curves(cells: list[dict], hidden_size: int, path: str) -> None:
   for c in cells:
     if c['hidden_size'] != hidden_size:
       continue
-    curves = [run_dir.read_curve(w) for w in c['workdirs'] if os.path.exists(w)]
-    if not curves:
+    curves = seed_curves(c['workdirs'], column=1)
+    if curves is None:
       continue
-    length = min(len(curve) for curve in curves)
-    steps = curves[0][:length, 0]
-    log_likelihood = -np.stack([curve[:length, 1] for curve in curves])
+    steps, log_likelihood = curves[0], -curves[1]
     line, = ax.plot(steps, log_likelihood.mean(0), label=LABELS[c['model']])
     ax.fill_between(steps, log_likelihood.min(0), log_likelihood.max(0),
                     color=line.get_color(), alpha=0.2)
   ax.set(xlabel='updates', ylabel='validation log-likelihood (nats)',
-         title=f'R = {hidden_size}, K = 4 (band: min–max over seeds)')
+         title=f'R = {hidden_size}, K = 4 (band: min–max over seeds)\n'
+               'a run stopped by patience holds its last value')
   ax.legend()
   fig.tight_layout()
   fig.savefig(path, dpi=120)
@@ -322,13 +333,11 @@ def plot_group_curves(cells: list[dict], path: str, most: int = 12) -> None:
   fig = Figure(figsize=(7, 4.5))
   ax = fig.subplots()
   for c in cells[:most]:
-    curves = [run_dir.read_curve(w) for w in c['workdirs'] if os.path.exists(w)]
-    if not curves:
+    curves = seed_curves(c['workdirs'], column=2)
+    if curves is None:
       continue
-    length = min(len(curve) for curve in curves)
-    steps = curves[0][:length, 0]
-    errors = np.stack([curve[:length, 2] for curve in curves])
-    line, = ax.plot(steps, errors.mean(0), label=f'{c["group"]} ({len(curves)} seeds)')
+    steps, errors = curves
+    line, = ax.plot(steps, errors.mean(0), label=f'{c["group"]} ({len(errors)} seeds)')
     ax.fill_between(steps, errors.min(0), errors.max(0), color=line.get_color(), alpha=0.2)
   ax.set(xlabel='updates', ylabel='validation error (%)',
          title='Mean over seeds; band: lowest to highest seed')

@@ -83,3 +83,14 @@ def test_a_cell_chooses_among_settings_of_eta_too_and_never_mixes_them():
   assert cell['fast_lr'] == 0.1 and cell['test_errors'] == [1.0, 1.0]
   text = report.paper_markdown([cell], rows, 'header')
   assert '| 0.001 (0.001); η 0.1 (0.1, 0.5) |' in text
+
+
+def test_a_run_stopped_early_holds_its_last_value_on_the_curves(tmp_path):
+  for name, rows in (('short', [(1000, 2.0, 50.0), (2000, 1.0, 20.0)]),
+                     ('long', [(1000, 2.2, 55.0), (2000, 1.5, 30.0), (3000, 0.5, 5.0)])):
+    (tmp_path / name).mkdir()
+    (tmp_path / name / 'valid_curve.csv').write_text(
+        'step,valid_loss,valid_error\n' + ''.join(f'{s},{l},{e}\n' for s, l, e in rows))
+  steps, errors = report.seed_curves([str(tmp_path / 'short'), str(tmp_path / 'long')], 2)
+  assert steps.tolist() == [1000, 2000, 3000]
+  assert errors.tolist() == [[50.0, 20.0, 20.0], [55.0, 30.0, 5.0]]
