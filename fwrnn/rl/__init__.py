@@ -1,0 +1,1 @@
+"""Reinforcement learning: environments as pure functions of arrays."""
