@@ -1,0 +1,144 @@
+"""A synchronous advantage actor-critic (A2C) for Catch, whole episodes at a time.
+
+Every game of Catch lasts N − 1 steps, so a batch of games started together stays in step:
+one rollout is one episode of every game, and the recurrent state starts afresh with each.
+The agent is the project's core (cores.build_core) between a linear read of the screen and
+two heads (policy over the three actions, value). The cores read whole sequences and are
+causal, so at step t the agent reads the episode so far from a buffer of fixed length whose
+later frames are still zero. The loss is the policy gradient with the advantage G_t − V(t)
+(G_t the discounted return of the finished episode), the squared error of V, and an entropy
+bonus.
+"""
+
+import dataclasses
+from typing import Callable, NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+import optax
+
+from fwrnn.cell_parts import FastDynamics
+from fwrnn.cores import build_core
+from fwrnn.inputs import uniform_fan_in
+from fwrnn.rl import catch
+
+
+class ActorCritic(nn.Module):
+  """Screens (B×T×N×N) → policy logits (B×T×3) and values (B×T) through a core."""
+  core: nn.Module
+
+  @nn.compact
+  def __call__(self, screens, rates: FastDynamics | None = None):
+    batch, steps = screens.shape[:2]
+    h_BxTxH = self.core(screens.reshape(batch, steps, -1), rates)
+    logits = nn.Dense(len(catch.ACTIONS), kernel_init=uniform_fan_in, name='policy')(h_BxTxH)
+    values = nn.Dense(1, kernel_init=uniform_fan_in, name='value')(h_BxTxH)[..., 0]
+    return logits, values
+
+
+@dataclasses.dataclass(frozen=True)
+class A2CSettings:
+  """The game, the number of games per update and the loss's weights."""
+  game: catch.CatchParams
+  num_games: int = 64
+  discount: float = 0.99
+  value_weight: float = 0.5
+  entropy_weight: float = 0.01
+
+
+class Episode(NamedTuple):
+  """One episode of every game: screens (B×T×N×N), actions and rewards (B×T)."""
+  screens: jax.Array
+  actions: jax.Array
+  rewards: jax.Array
+
+
+def build_agent(model_cfg: ml_collections.ConfigDict) -> ActorCritic:
+  """The actor-critic with the core named by model.name."""
+  return ActorCritic(build_core(model_cfg))
+
+
+def play_episode(agent: ActorCritic, params, rates, settings: A2CSettings, key) -> Episode:
+  """Plays one episode of settings.num_games games with actions sampled from the policy."""
+  game, games = settings.game, settings.num_games
+  steps = game.size - 1
+  reset_key, play_key = jax.random.split(key)
+  states, screens = jax.vmap(lambda k: catch.reset(game, k))(jax.random.split(reset_key, games))
+  buffer = jnp.zeros((games, steps, game.size, game.size), jnp.float32)
+
+  def act(carry, t):
+    states, screens, buffer, key = carry
+    key, action_key, step_key = jax.random.split(key, 3)
+    buffer = buffer.at[:, t].set(screens)
+    logits, _ = agent.apply(params, buffer, rates)
+    actions = jax.random.categorical(action_key, logits[:, t])
+    states, screens, rewards, _ = jax.vmap(lambda s, a, k: catch.step(game, s, a, k))(
+        states, actions, jax.random.split(step_key, games))
+    return (states, screens, buffer, key), (actions, rewards)
+
+  (_, _, buffer, _), (actions, rewards) = jax.lax.scan(
+      act, (states, screens, buffer, play_key), jnp.arange(steps))
+  return Episode(buffer, actions.T, rewards.T)
+
+
+def returns(rewards_BxT: jax.Array, discount: float) -> jax.Array:
+  """G_t = Σ_{k ≥ t} discount^{k − t} r_k of each finished episode (B×T)."""
+  def back(later, reward):
+    now = reward + discount * later
+    return now, now
+  _, g_TxB = jax.lax.scan(back, jnp.zeros(rewards_BxT.shape[0]), rewards_BxT.T, reverse=True)
+  return g_TxB.T
+
+
+def loss(agent: ActorCritic, params, rates, settings: A2CSettings, episode: Episode):
+  """The A2C loss of one episode of every game, and (policy loss, value loss, entropy)."""
+  logits, values = agent.apply(params, episode.screens, rates)
+  log_probs = jax.nn.log_softmax(logits)
+  taken = jnp.take_along_axis(log_probs, episode.actions[..., None], -1)[..., 0]
+  g = returns(episode.rewards, settings.discount)
+  advantage = jax.lax.stop_gradient(g - values)
+  policy_loss = -jnp.mean(taken * advantage)
+  value_loss = jnp.mean((g - values) ** 2)
+  entropy = -jnp.mean(jnp.sum(jnp.exp(log_probs) * log_probs, -1))
+  total = (policy_loss + settings.value_weight * value_loss
+           - settings.entropy_weight * entropy)
+  return total, (policy_loss, value_loss, entropy)
+
+
+class AgentState(NamedTuple):
+  """The agent's parameters and optimizer state, and the key of its next episode."""
+  params: dict
+  opt_state: optax.OptState
+  key: jax.Array
+
+
+def make_train(agent: ActorCritic, tx: optax.GradientTransformation,
+               settings: A2CSettings) -> Callable:
+  """Returns train(state, rates, num_updates) -> (state, mean catch rate per update): that
+  many episodes and updates in one compiled loop."""
+
+  def update(state: AgentState, rates):
+    key, episode_key = jax.random.split(state.key)
+    episode = play_episode(agent, state.params, rates, settings, episode_key)
+    grads, _ = jax.grad(lambda p: loss(agent, p, rates, settings, episode), has_aux=True)(
+        state.params)
+    updates, opt_state = tx.update(grads, state.opt_state, state.params)
+    caught = jnp.mean(episode.rewards[:, -1] > 0)
+    return AgentState(optax.apply_updates(state.params, updates), opt_state, key), caught
+
+  def train(state: AgentState, rates, num_updates: int):
+    return jax.lax.scan(lambda s, _: update(s, rates), state, None, length=num_updates)
+
+  return train
+
+
+def init(agent: ActorCritic, tx: optax.GradientTransformation, settings: A2CSettings, rates,
+         seed: int) -> AgentState:
+  """A fresh agent of the given seed."""
+  param_key, key = jax.random.split(jax.random.key(seed))
+  game = settings.game
+  screens = jnp.zeros((1, game.size - 1, game.size, game.size), jnp.float32)
+  params = agent.init(param_key, screens, rates)
+  return AgentState(params, tx.init(params), key)

@@ -1,0 +1,68 @@
+"""The actor-critic on Catch: returns, the loss's parts, and learning with a visible ball."""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from configs import assoc_recall
+from fwrnn.cell_parts import FastDynamics
+from fwrnn.rl import a2c, catch
+
+RATES = FastDynamics(jnp.float32(0.95), jnp.float32(0.5))
+
+
+def agent_of(name: str, hidden: int = 32) -> a2c.ActorCritic:
+  model = assoc_recall.get_config().model
+  model.update(name=name, hidden_size=hidden)
+  return a2c.build_agent(model)
+
+
+def test_returns_discount_the_final_reward_back_to_every_step():
+  rewards = jnp.array([[0.0, 0.0, 1.0], [0.0, 0.0, -1.0]])
+  np.testing.assert_allclose(a2c.returns(rewards, 0.5), [[0.25, 0.5, 1.0], [-0.25, -0.5, -1.0]])
+
+
+def test_an_episode_is_every_game_played_to_its_end_with_the_policys_actions():
+  settings = a2c.A2CSettings(catch.CatchParams(size=5, visible_frames=2), num_games=8)
+  agent = agent_of('irnn', 8)
+  params = agent.init(jax.random.key(0), jnp.zeros((1, 4, 5, 5)), RATES)
+  episode = a2c.play_episode(agent, params, RATES, settings, jax.random.key(1))
+  assert episode.screens.shape == (8, 4, 5, 5) and episode.actions.shape == (8, 4)
+  assert np.all(np.abs(np.asarray(episode.rewards[:, -1])) == 1)
+  assert np.all(np.asarray(episode.rewards[:, :-1]) == 0)
+  visible = np.asarray(episode.screens).sum((2, 3))
+  assert np.all(visible[:, :2] == 2) and np.all(visible[:, 2:] == 0)  # blank after M = 2
+
+
+def test_the_agent_reads_the_episode_causally():
+  """The policy at step t must not depend on the frames after t (they are zeros in play)."""
+  agent = agent_of('fast_weights', 8)
+  screens = jax.random.uniform(jax.random.key(0), (2, 5, 6, 6))
+  params = agent.init(jax.random.key(1), screens, RATES)
+  logits, values = agent.apply(params, screens, RATES)
+  cut, _ = agent.apply(params, screens.at[:, 3:].set(0.0), RATES)
+  np.testing.assert_allclose(logits[:, :3], cut[:, :3], rtol=1e-5, atol=1e-6)
+  assert values.shape == (2, 5)
+
+
+def learn_to_catch(name: str, updates: int = 600) -> float:
+  """The catch rate over the last 100 updates of an agent that sees the ball all the way."""
+  settings = a2c.A2CSettings(catch.CatchParams(size=6, visible_frames=6), num_games=64)
+  agent = agent_of(name)
+  tx = optax.chain(optax.clip_by_global_norm(5.0), optax.adam(3e-3))
+  state = a2c.init(agent, tx, settings, RATES, seed=0)
+  train = jax.jit(a2c.make_train(agent, tx, settings), static_argnums=2)
+  _, caught = train(state, RATES, updates)
+  return float(caught[-100:].mean())
+
+
+def test_fast_weights_learn_to_catch_a_visible_ball():
+  assert learn_to_catch('fast_weights') >= 0.9
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('name', ['irnn', 'lstm', 'alstm'])
+def test_every_core_learns_to_catch_a_visible_ball(name):
+  assert learn_to_catch(name) >= 0.9
