@@ -23,7 +23,8 @@ CURVE_FILE = 'valid_curve.csv'
 RESULTS_FILE = 'results.json'
 # Fields that a resumed run may change: how long (and how patiently), how often to log, and the
 # optimizer's rate and clipping (which apply from the resumed step on, e.g. after a divergence).
-RESUMABLE_FIELDS = ('train.num_steps', 'train.patience', 'train.log_every', 'train.eval_every',
+RESUMABLE_FIELDS = ('train.num_steps', 'train.num_updates', 'train.patience', 'train.log_every',
+                    'train.eval_every', 'train.checkpoint_every',
                     'train.checkpoints_to_keep', 'train.learning_rate', 'train.grad_clip_norm')
 
 
@@ -121,14 +122,29 @@ class RunDir:
         raise RunError(f'cannot write the run directory {self.path}: {e.strerror}') from None
 
   def restart_at(self, step: int) -> None:
-    """Drops evaluations after step from the curve (they are redone when a run resumes)."""
-    path = os.path.join(self.path, CURVE_FILE)
-    if not self.writes or not os.path.exists(path):
+    """Drops the rows after step from every curve (*_curve.csv; they are redone when a run
+    resumes)."""
+    if not self.writes or not os.path.isdir(self.path):
       return
-    with open(path) as f:
-      lines = f.readlines()
-    with open(path, 'w') as f:
-      f.writelines(lines[:1] + [line for line in lines[1:] if int(line.split(',')[0]) <= step])
+    for name in os.listdir(self.path):
+      if name.endswith('_curve.csv'):
+        path = os.path.join(self.path, name)
+        with open(path) as f:
+          lines = f.readlines()
+        with open(path, 'w') as f:
+          f.writelines(lines[:1] + [line for line in lines[1:]
+                                    if int(line.split(',')[0]) <= step])
+
+  def append_curve(self, name: str, step: int, values: dict) -> None:
+    """One row (step, then values) of the curve <name>_curve.csv, its header written first."""
+    if not self.writes:
+      return
+    path = os.path.join(self.path, f'{name}_curve.csv')
+    new = not os.path.exists(path)
+    with open(path, 'a') as f:
+      if new:
+        f.write(','.join(['step', *values]) + '\n')
+      f.write(','.join([str(step)] + [f'{v:.6g}' for v in values.values()]) + '\n')
 
   def log_train(self, step: int, scalars: dict) -> None:
     if self._writer:
@@ -140,12 +156,7 @@ class RunDir:
       return
     self._writer.write_scalars(step, {'valid/loss': loss, 'valid/error': error,
                                       'valid/accuracy': 100.0 - error})
-    path = os.path.join(self.path, CURVE_FILE)
-    new = not os.path.exists(path)
-    with open(path, 'a') as f:
-      if new:
-        f.write('step,valid_loss,valid_error\n')
-      f.write(f'{step},{loss:.6g},{error:.6g}\n')
+    self.append_curve('valid', step, {'valid_loss': loss, 'valid_error': error})
 
   def finish(self, results: RunResults, hparams: dict) -> None:
     """The test error in TensorBoard (at the step of the parameters it measures), the

@@ -95,7 +95,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
   program = Program(base, task, population, splits)
   members = population.put([Member.of(c) for c in configs])
   train, valid = population.replicate((tuple(splits.train), tuple(splits.valid)))
-  state = _restore(runs, program.init(members, train[0][:1]), population)
+  state = restore_population(runs, program.init(members, train[0][:1]), population)
   steps, running = population.to_host((state.step, state.running))
   step = int(steps[0])
   program.compile(state, members, train)
@@ -116,7 +116,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
         valid_eval, best, now_running = population.to_host(
             (valid_eval, state.best_valid_error, state.running))
         line += _log_validation(runs, step, valid_eval, best, running)
-        _save(runs, state, population)
+        save_population(runs, state, population)
       logging.info(line)
       running = _note_stops(runs, running, now_running, step)
   if stop.signal_name:
@@ -169,7 +169,7 @@ def _clock(seconds: float) -> str:
 def _stop(runs: list[RunDir], state, population: Population, step: int, signal_name: str):
   """Saves the state of a run stopped by a signal (unless just saved) and raises Interrupted."""
   if runs[0].checkpoints.latest_step() != step:
-    _save(runs, state, population)
+    save_population(runs, state, population)
   for run in runs:
     run.close()
   where = runs[0].checkpoints.directory if len(runs) == 1 else f"each of the {len(runs)} members' directories"
@@ -206,7 +206,7 @@ def _checked_task(configs: list[ml_collections.ConfigDict]):
   return task
 
 
-def _restore(runs: list[RunDir], state, population: Population):
+def restore_population(runs: list[RunDir], state, population: Population):
   """The population state at the newest step of which every member has an intact checkpoint,
   or `state`. Damaged checkpoints are set aside (with a warning), never used."""
   intact = [set(run.checkpoints.intact_steps()) for run in runs]
@@ -231,7 +231,8 @@ def _restore(runs: list[RunDir], state, population: Population):
       return population.put(restored)
 
 
-def _save(runs: list[RunDir], state, population: Population) -> None:
+def save_population(runs: list[RunDir], state, population: Population) -> None:
+  """A checkpoint of every member's state in its run directory, finished before returning."""
   host = population_lib.unstack(population.to_host(state), len(runs))
   for run, member in zip(runs, host):
     run.checkpoints.save(member)

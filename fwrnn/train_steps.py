@@ -28,7 +28,8 @@ def make_optimizer(train_cfg: ml_collections.ConfigDict) -> optax.GradientTransf
   return optax.chain(optax.clip_by_global_norm(clip) if clip > 0 else optax.identity(), adam)
 
 
-def _with_learning_rate(opt_state, learning_rate):
+def with_learning_rate(opt_state, learning_rate):
+  """The optimizer state of make_optimizer with its learning rate set."""
   return optax.tree_utils.tree_set(opt_state, learning_rate=learning_rate)
 
 
@@ -40,7 +41,7 @@ def init_state(model: nn.Module, tx: optax.GradientTransformation, member: Membe
   return TrainState(
       step=jnp.zeros((), jnp.int32),
       params=params,
-      opt_state=_with_learning_rate(tx.init(params), member.learning_rate),
+      opt_state=with_learning_rate(tx.init(params), member.learning_rate),
       best_params=jax.tree.map(jnp.copy, params),  # distinct buffers: the state is donated
       best_valid_error=jnp.full((), jnp.inf, jnp.float32),
       best_step=jnp.zeros((), jnp.int32),
@@ -66,7 +67,7 @@ def make_train_step(model: nn.Module, tx: optax.GradientTransformation, share) -
                                  has_aux=True)
     (loss, accuracy), grads = grad_fn(state.params)
     grads, loss, accuracy = share.mean((grads, loss, accuracy))
-    opt_state = _with_learning_rate(state.opt_state, member.learning_rate)
+    opt_state = with_learning_rate(state.opt_state, member.learning_rate)
     updates, opt_state = tx.update(grads, opt_state, state.params)
     state = state.replace(params=optax.apply_updates(state.params, updates),
                           opt_state=opt_state, step=state.step + 1)

@@ -1,14 +1,16 @@
 """The actor-critic on Catch: returns, the loss's parts, and learning with a visible ball."""
 
+import os
+
 import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
 import pytest
 
-from configs import assoc_recall
+from configs import assoc_recall, catch as catch_config
 from fwrnn.cell_parts import FastDynamics
-from fwrnn.rl import a2c, catch
+from fwrnn.rl import a2c, catch, train_catch
 
 RATES = FastDynamics(jnp.float32(0.95), jnp.float32(0.5))
 
@@ -54,8 +56,8 @@ def learn_to_catch(name: str, updates: int = 600) -> float:
   tx = optax.chain(optax.clip_by_global_norm(5.0), optax.adam(3e-3))
   state = a2c.init(agent, tx, settings, RATES, seed=0)
   train = jax.jit(a2c.make_train(agent, tx, settings), static_argnums=2)
-  _, caught = train(state, RATES, updates)
-  return float(caught[-100:].mean())
+  _, metrics = train(state, RATES, updates)
+  return float(metrics.caught[-100:].mean())
 
 
 def test_fast_weights_learn_to_catch_a_visible_ball():
@@ -66,3 +68,29 @@ def test_fast_weights_learn_to_catch_a_visible_ball():
 @pytest.mark.parametrize('name', ['irnn', 'lstm', 'alstm'])
 def test_every_core_learns_to_catch_a_visible_ball(name):
   assert learn_to_catch(name) >= 0.9
+
+
+def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_path):
+  configs = []
+  for seed in (0, 1):
+    config = catch_config.get_config('tiny')
+    config.seed = seed
+    configs.append(config)
+  whole = train_catch.train_population(configs, [str(tmp_path / f'whole{s}') for s in (0, 1)])
+  assert [r.updates for r in whole] == [40, 40] and whole[0].environment_steps == 40 * 8 * 5
+  curve = np.loadtxt(tmp_path / 'whole0' / 'catch_curve.csv', delimiter=',', skiprows=1)
+  assert curve[:, 0].tolist() == [10, 20, 30, 40]
+  assert curve[-1, 2] == pytest.approx(whole[0].final_catch_rate, abs=1e-6)
+  assert sorted(os.listdir(tmp_path / 'whole0' / 'checkpoints')) == ['20', '40']
+  assert os.listdir(tmp_path / 'whole0' / 'tb')
+  short = [c.copy_and_resolve_references() for c in configs]
+  for c in short:
+    c.train.num_updates = 20
+  parts = [str(tmp_path / f'parts{s}') for s in (0, 1)]
+  train_catch.train_population(short, parts)
+  resumed = train_catch.train_population(configs, parts)
+  for a, b in zip(whole, resumed):
+    assert a.final_catch_rate == b.final_catch_rate and a.updates == b.updates
+  np.testing.assert_array_equal(
+      np.loadtxt(tmp_path / 'parts1' / 'catch_curve.csv', delimiter=',', skiprows=1),
+      np.loadtxt(tmp_path / 'whole1' / 'catch_curve.csv', delimiter=',', skiprows=1))

@@ -108,25 +108,37 @@ def loss(agent: ActorCritic, params, rates, settings: A2CSettings, episode: Epis
 
 
 class AgentState(NamedTuple):
-  """The agent's parameters and optimizer state, and the key of its next episode."""
+  """The number of updates done, the agent's parameters and optimizer state, and the key of
+  its next episode (as key data, so that it checkpoints): a checkpoint holds one."""
+  step: jax.Array
   params: dict
   opt_state: optax.OptState
   key: jax.Array
 
 
+class UpdateMetrics(NamedTuple):
+  """Of one update: the share of games caught, and the loss's three parts."""
+  caught: jax.Array
+  policy_loss: jax.Array
+  value_loss: jax.Array
+  entropy: jax.Array
+
+
 def make_train(agent: ActorCritic, tx: optax.GradientTransformation,
                settings: A2CSettings) -> Callable:
-  """Returns train(state, rates, num_updates) -> (state, mean catch rate per update): that
+  """Returns train(state, rates, num_updates) -> (state, UpdateMetrics of every update): that
   many episodes and updates in one compiled loop."""
 
   def update(state: AgentState, rates):
-    key, episode_key = jax.random.split(state.key)
+    key, episode_key = jax.random.split(jax.random.wrap_key_data(state.key))
     episode = play_episode(agent, state.params, rates, settings, episode_key)
-    grads, _ = jax.grad(lambda p: loss(agent, p, rates, settings, episode), has_aux=True)(
+    grads, parts = jax.grad(lambda p: loss(agent, p, rates, settings, episode), has_aux=True)(
         state.params)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     caught = jnp.mean(episode.rewards[:, -1] > 0)
-    return AgentState(optax.apply_updates(state.params, updates), opt_state, key), caught
+    state = AgentState(state.step + 1, optax.apply_updates(state.params, updates), opt_state,
+                       jax.random.key_data(key))
+    return state, UpdateMetrics(caught, *parts)
 
   def train(state: AgentState, rates, num_updates: int):
     return jax.lax.scan(lambda s, _: update(s, rates), state, None, length=num_updates)
@@ -141,4 +153,4 @@ def init(agent: ActorCritic, tx: optax.GradientTransformation, settings: A2CSett
   game = settings.game
   screens = jnp.zeros((1, game.size - 1, game.size, game.size), jnp.float32)
   params = agent.init(param_key, screens, rates)
-  return AgentState(params, tx.init(params), key)
+  return AgentState(jnp.zeros((), jnp.int32), params, tx.init(params), jax.random.key_data(key))
