@@ -39,7 +39,7 @@ def main(argv):
   try:
     results = train_catch.train_population(configs, [os.path.join(workdir, f'seed={s}')
                                                      for s in seeds])
-  except (FwrnnError, ValueError) as e:
+  except FwrnnError as e:
     sys.exit(f'error: {e}')
   for r in results:
     print(f'seed {r.seed}: catch rate {r.final_catch_rate:.3f} after {r.environment_steps:,} '

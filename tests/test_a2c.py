@@ -1,6 +1,7 @@
 """The actor-critic on Catch: returns, the loss's parts, and learning with a visible ball."""
 
 import os
+import re
 
 import jax
 import jax.numpy as jnp
@@ -10,6 +11,7 @@ import pytest
 
 from configs import assoc_recall, catch as catch_config
 from fwrnn.cell_parts import FastDynamics
+from fwrnn.errors import ConfigError
 from fwrnn.rl import a2c, catch, train_catch
 
 RATES = FastDynamics(jnp.float32(0.95), jnp.float32(0.5))
@@ -94,3 +96,13 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
   np.testing.assert_array_equal(
       np.loadtxt(tmp_path / 'parts1' / 'catch_curve.csv', delimiter=',', skiprows=1),
       np.loadtxt(tmp_path / 'whole1' / 'catch_curve.csv', delimiter=',', skiprows=1))
+
+
+@pytest.mark.parametrize('field, value, allowed', [
+    ('env.size', 2, 'an integer in 3..256'), ('model.name', 'convnet', 'one of fast_weights'),
+    ('train.discount', 1.5, 'in [0, 1]')])
+def test_a_bad_catch_config_names_its_field(field, value, allowed):
+  config = catch_config.get_config('tiny')
+  config.update_from_flattened_dict({field: value})
+  with pytest.raises(ConfigError, match=re.escape(f'config field {field} must be {allowed}')):
+    train_catch.validate(config)

@@ -19,11 +19,14 @@ import ml_collections
 import numpy as np
 from absl import logging
 
-from fwrnn import population as population_lib, train, train_steps
+from fwrnn import config_checks, population as population_lib, train, train_steps
+from fwrnn.config_checks import Boolean, Integer, Number, OneOf
+from fwrnn.cores import RECURRENT_CORE_NAMES
 from fwrnn.population import Population
 from fwrnn.rl import a2c, catch
 from fwrnn.run_dir import RunDir, write_atomically
-from fwrnn.state import Member, machine_name
+from fwrnn.errors import ConfigError
+from fwrnn.state import Member, machine_name, population_fields
 
 
 @dataclasses.dataclass(frozen=True)
@@ -42,6 +45,35 @@ class CatchResults:
   environment_steps_per_second: float | None
   train_seconds: float
   machine: str
+
+
+# Every field of a Catch config and its allowed values (the model's as for the other tasks).
+CATCH_RULES = {
+    **{f: r for f, r in config_checks.FIELD_RULES.items()
+       if f.startswith('model.') and f != 'model.head_size'},
+    'model.name': OneOf(RECURRENT_CORE_NAMES),
+    'seed': Integer(0),
+    'env.size': Integer(3, 256, 'the screen is N×N and an episode N − 1 steps'),
+    'env.visible_frames': Integer(0),
+    'env.diagonal': Boolean(),
+    'train.num_games': Integer(1),
+    'train.num_updates': Integer(1),
+    'train.learning_rate': Number(0, low_open=True, text='> 0'),
+    'train.grad_clip_norm': Number(0, text='>= 0 (0 turns it off)'),
+    'train.discount': Number(0, 1, text='in [0, 1]'),
+    'train.value_weight': Number(0, text='>= 0'),
+    'train.entropy_weight': Number(0, text='>= 0'),
+    'train.log_every': Integer(1),
+    'train.checkpoint_every': Integer(1),
+    'train.checkpoints_to_keep': Integer(1),
+}
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+  """ConfigError naming the first field of a Catch config outside its allowed values."""
+  for field, rule in CATCH_RULES.items():
+    value = config_checks.lookup(config, field)
+    config_checks.require(rule.ok(value), field, rule.allowed(), value)
 
 
 def settings_of(config: ml_collections.ConfigDict) -> a2c.A2CSettings:
@@ -66,8 +98,10 @@ def train_population(configs: list[ml_collections.ConfigDict],
   """Trains (or resumes) Catch runs that differ only in their Member numbers together."""
   started = time.perf_counter()
   base = configs[0]
+  for config in configs:
+    validate(config)
   if len({train.population_key(c) for c in configs}) != 1:
-    raise ValueError('a population may differ only in its Member fields')
+    raise ConfigError('a population may differ only in ' + ', '.join(population_fields()))
   runs = [RunDir(w, c, population_lib.writes_files()) for w, c in zip(workdirs, configs)]
   population = Population(len(configs), 1)  # a run's games stay on one device
   settings, agent = settings_of(base), a2c.build_agent(base.model)
