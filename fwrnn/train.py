@@ -120,7 +120,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
       logging.info(line)
       running = _note_stops(runs, running, now_running, step)
   if stop.signal_name:
-    _stop(runs, state, population, step, stop.signal_name)
+    stop_population(runs, state, population, step, stop.signal_name)
   test = program.evaluate(state.best_params, members, *population.replicate(tuple(splits.test)))
   results = _results(configs, population.to_host(state), population.to_host(test), progress,
                      population.device_count, program.compile_seconds, started)
@@ -166,7 +166,8 @@ def _clock(seconds: float) -> str:
   return f'{minutes // 60}:{minutes % 60:02d}:{seconds:02d}'
 
 
-def _stop(runs: list[RunDir], state, population: Population, step: int, signal_name: str):
+def stop_population(runs: list[RunDir], state, population: Population, step: int,
+                    signal_name: str):
   """Saves the state of a run stopped by a signal (unless just saved) and raises Interrupted."""
   if runs[0].checkpoints.latest_step() != step:
     save_population(runs, state, population)

@@ -26,6 +26,7 @@ from fwrnn.population import Population
 from fwrnn.rl import a2c, catch
 from fwrnn.run_dir import RunDir, write_atomically
 from fwrnn.errors import ConfigError
+from fwrnn.interrupts import StopRequests
 from fwrnn.state import Member, machine_name, population_fields
 
 
@@ -93,6 +94,24 @@ def _last_catch_rates(runs: list[RunDir]) -> np.ndarray:
   return np.asarray(rates)
 
 
+def _log_updates(runs: list[RunDir], update: int, per_update: int, metrics: a2c.UpdateMetrics,
+                 steps_per_second: float) -> np.ndarray:
+  """Writes every run's metrics of the updates up to `update`; their catch rates."""
+  caught = metrics.caught.mean(1)
+  for i, r in enumerate(runs):
+    r.log_train(update, {'catch/rate': caught[i], 'catch/mean_reward': 2 * caught[i] - 1,
+                         'loss/policy': metrics.policy_loss[i].mean(),
+                         'loss/value': metrics.value_loss[i].mean(),
+                         'loss/entropy': metrics.entropy[i].mean(),
+                         'env/steps_per_second': steps_per_second / len(runs)})
+    r.append_curve('catch', update, {'environment_steps': update * per_update,
+                                     'catch_rate': caught[i]})
+  logging.info('update %d/%d  catch rate %s  %.0f environment steps/s for all %d', update,
+               runs[0].config.train.num_updates, ', '.join(f'{c:.2f}' for c in caught),
+               steps_per_second, len(runs))
+  return caught
+
+
 def train_population(configs: list[ml_collections.ConfigDict],
                      workdirs: list[str]) -> list[CatchResults]:
   """Trains (or resumes) Catch runs that differ only in their Member numbers together."""
@@ -123,30 +142,21 @@ def train_population(configs: list[ml_collections.ConfigDict],
   steps_per_second = None
   caught = _last_catch_rates(runs)
   programs = {}
-  while update < base.train.num_updates:
-    count = min(base.train.log_every, base.train.num_updates - update)
-    if count not in programs:
-      programs[count] = jax.jit(each(lambda s, m, c=count: run(s, m, c), member_args=2))
-    call_started = time.perf_counter()
-    state, metrics = programs[count](state, members)
-    metrics = population.to_host(metrics)
-    seconds = time.perf_counter() - call_started
-    update += count
-    steps_per_second = count * per_update * len(runs) / seconds
-    caught = metrics.caught.mean(1)
-    for i, r in enumerate(runs):
-      r.log_train(update, {'catch/rate': caught[i], 'catch/mean_reward': 2 * caught[i] - 1,
-                           'loss/policy': metrics.policy_loss[i].mean(),
-                           'loss/value': metrics.value_loss[i].mean(),
-                           'loss/entropy': metrics.entropy[i].mean(),
-                           'env/steps_per_second': steps_per_second / len(runs)})
-      r.append_curve('catch', update, {'environment_steps': update * per_update,
-                                       'catch_rate': caught[i]})
-    logging.info('update %d/%d  catch rate %s  %.0f environment steps/s for all %d', update,
-                 base.train.num_updates, ', '.join(f'{c:.2f}' for c in caught),
-                 steps_per_second, len(runs))
-    if update % base.train.checkpoint_every == 0 or update == base.train.num_updates:
-      train.save_population(runs, state, population)
+  with StopRequests() as stop:
+    while update < base.train.num_updates and not stop.signal_name:
+      count = min(base.train.log_every, base.train.num_updates - update)
+      if count not in programs:
+        programs[count] = jax.jit(each(lambda s, m, c=count: run(s, m, c), member_args=2))
+      call_started = time.perf_counter()
+      state, metrics = programs[count](state, members)
+      metrics = population.to_host(metrics)
+      update += count
+      steps_per_second = count * per_update * len(runs) / (time.perf_counter() - call_started)
+      caught = _log_updates(runs, update, per_update, metrics, steps_per_second)
+      if update % base.train.checkpoint_every == 0 or update == base.train.num_updates:
+        train.save_population(runs, state, population)
+  if stop.signal_name:
+    train.stop_population(runs, state, population, update, stop.signal_name)
   results = [CatchResults(
       model=c.model.name, hidden_size=c.model.hidden_size, seed=c.seed,
       learning_rate=c.train.learning_rate, size=c.env.size, visible_frames=c.env.visible_frames,
