@@ -12,7 +12,7 @@ import pytest
 from configs import assoc_recall, catch as catch_config
 from fwrnn.cell_parts import FastDynamics
 from fwrnn.errors import ConfigError
-from fwrnn.rl import a2c, catch, train_catch
+from fwrnn.rl import a2c, catch, catch_report, train_catch
 
 RATES = FastDynamics(jnp.float32(0.95), jnp.float32(0.5))
 
@@ -96,6 +96,14 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
   np.testing.assert_array_equal(
       np.loadtxt(tmp_path / 'parts1' / 'catch_curve.csv', delimiter=',', skiprows=1),
       np.loadtxt(tmp_path / 'whole1' / 'catch_curve.csv', delimiter=',', skiprows=1))
+  found = catch_report.groups(catch_report.find_runs(str(tmp_path)))
+  [(key, runs)] = [(k, r) for k, r in found.items()]
+  assert key == ('fast_weights', 6, 2, False) and len(runs) == 4  # whole and parts, 2 seeds each
+  text = catch_report.markdown(found, 'header', last=1)
+  rate = np.mean([r.final_catch_rate for r in whole] * 2)
+  assert f'| N = 6, M = 2 | Fast weights | 0, 0, 1, 1 | 1,600 | {100 * rate:.1f} ± ' in text
+  catch_report.plot(found, str(tmp_path / 'catch.png'))
+  assert (tmp_path / 'catch.png').read_bytes()[:4] == b'\x89PNG'
 
 
 @pytest.mark.parametrize('field, value, allowed', [
