@@ -140,11 +140,16 @@ def rules(task) -> dict:
   return {**FIELD_RULES, **getattr(task, 'TASK_RULES', {})}
 
 
-def validate(config: ml_collections.ConfigDict, task) -> None:
-  """Raises ConfigError naming the first field outside its allowed range."""
-  for field, rule in rules(task).items():
+def check_rules(config: ml_collections.ConfigDict, field_rules: dict) -> None:
+  """ConfigError naming the first field of field_rules whose value its rule refuses."""
+  for field, rule in field_rules.items():
     value = lookup(config, field)
     require(rule.ok(value), field, rule.allowed(), value)
+
+
+def validate(config: ml_collections.ConfigDict, task) -> None:
+  """Raises ConfigError naming the first field outside its allowed range."""
+  check_rules(config, rules(task))
   model = config.model
   if model.name == 'alstm':
     require(model.hidden_size % 2 == 0, 'model.hidden_size',

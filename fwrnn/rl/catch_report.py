@@ -34,6 +34,12 @@ def groups(workdirs: list[str]) -> dict:
   return {key: sorted(runs, key=lambda run: run[0]) for key, runs in sorted(found.items(), key=order)}
 
 
+def _rates(runs: list) -> tuple[np.ndarray, np.ndarray]:
+  """(environment steps, catch rates seeds×points) of a group's runs, on their common points."""
+  length = min(len(curve) for _, curve, _ in runs)
+  return runs[0][1][:length, 1], np.stack([curve[:length, 2] for _, curve, _ in runs])
+
+
 def _first_reaching(steps: np.ndarray, rate: np.ndarray, level: float) -> str:
   reached = np.flatnonzero(rate >= level)
   return f'{steps[reached[0]] / 1e6:.2f}M' if len(reached) else 'not reached'
@@ -47,9 +53,7 @@ def markdown(found: dict, header: str, last: int = 10) -> str:
            'mean reward at the end | 50% reached at | 80% reached at |',
            '|---|---|---|---:|---:|---:|---:|---:|']
   for (model, size, visible, diagonal), runs in found.items():
-    length = min(len(curve) for _, curve, _ in runs)
-    rates = np.stack([curve[:length, 2] for _, curve, _ in runs])
-    steps = runs[0][1][:length, 1]
+    steps, rates = _rates(runs)
     end_mean, end_std = mean_std(rates[:, -last:].mean(1))
     version = f'N = {size}, M = {visible}' + (', diagonal' if diagonal else '')
     lines.append(f'| {version} | {LABELS[model]} | {", ".join(str(s) for s, _, _ in runs)} | '
@@ -68,9 +72,8 @@ def plot(found: dict, path: str) -> None:
     for (model, *rest), runs in found.items():
       if tuple(rest) != version:
         continue
-      length = min(len(curve) for _, curve, _ in runs)
-      steps = runs[0][1][:length, 1]
-      rewards = np.stack([2 * curve[:length, 2] - 1 for _, curve, _ in runs])
+      steps, rates = _rates(runs)
+      rewards = 2 * rates - 1
       line, = ax.plot(steps, rewards.mean(0), label=f'{LABELS[model]} ({len(runs)} seeds)')
       ax.fill_between(steps, rewards.min(0), rewards.max(0), color=line.get_color(), alpha=0.2)
     size, visible, diagonal = version

@@ -10,9 +10,8 @@ member has.
 
 import dataclasses
 import json
-import time
-
 import os
+import time
 
 import jax
 import ml_collections
@@ -24,9 +23,9 @@ from fwrnn.config_checks import Boolean, Integer, Number, OneOf
 from fwrnn.cores import RECURRENT_CORE_NAMES
 from fwrnn.population import Population
 from fwrnn.rl import a2c, catch
-from fwrnn.run_dir import RunDir, write_atomically
 from fwrnn.errors import ConfigError
 from fwrnn.interrupts import StopRequests
+from fwrnn.run_dir import RunDir, write_atomically
 from fwrnn.state import Member, machine_name, population_fields
 
 
@@ -72,9 +71,7 @@ CATCH_RULES = {
 
 def validate(config: ml_collections.ConfigDict) -> None:
   """ConfigError naming the first field of a Catch config outside its allowed values."""
-  for field, rule in CATCH_RULES.items():
-    value = config_checks.lookup(config, field)
-    config_checks.require(rule.ok(value), field, rule.allowed(), value)
+  config_checks.check_rules(config, CATCH_RULES)
 
 
 def settings_of(config: ml_collections.ConfigDict) -> a2c.A2CSettings:
