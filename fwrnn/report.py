@@ -1,5 +1,6 @@
 """Tables and figures of finished sweeps: any sweep's groups of seeds, the paper's tables
-(PAPER_TABLES: Table 1, Table 2) beside the paper's numbers, and the controls.
+(PAPER_TABLES: Table 1, Table 2) beside the paper's numbers, and the controls; report_kinds
+puts them together as kinds of one report.
 
 Everything here is read from the sweep's CSV and its members' run directories; nothing is
 typed in except the paper's own numbers, for comparison.
@@ -206,9 +207,18 @@ def plot_curves(cells: list[dict], hidden_size: int, path: str) -> None:
   ax.set(xlabel='updates', ylabel='validation log-likelihood (nats)',
          title=f'R = {hidden_size}, K = 4 (band: min–max over seeds)\n'
                'a run stopped by patience holds its last value')
-  ax.legend()
+  if ax.lines:
+    ax.legend()
+  else:
+    _say_empty(ax, f'no runs at R = {hidden_size} in this sweep')
   fig.tight_layout()
   fig.savefig(path, dpi=120)
+
+
+def _say_empty(ax, text: str) -> None:
+  ax.set_axis_off()
+  ax.text(0.5, 0.5, text, ha='center', va='center', transform=ax.transAxes, fontsize=9,
+          wrap=True)
 
 
 def ablation_cells(rows: list[dict], configs: list[dict]) -> list[dict]:
@@ -279,6 +289,10 @@ def plot_decay_and_rate(cells: list[dict], path: str) -> None:
     errors[decays.index(c['fast_decay']), rates.index(c['fast_lr'])] = c['test_mean']
   fig = Figure(figsize=(5, 3.6))
   ax = fig.subplots()
+  if not grid:
+    _say_empty(ax, 'no runs of the λ × η grid (R = 50, K = 4, S = 1, LN) in this sweep')
+    fig.savefig(path, dpi=120)
+    return
   image = ax.imshow(errors, cmap='viridis_r', aspect='auto')
   for (i, j), value in np.ndenumerate(errors):
     ax.text(j, i, f'{value:.1f}', ha='center', va='center', color='w' if value > 20 else 'k')

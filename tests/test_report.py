@@ -6,7 +6,7 @@ import sys
 import pytest
 
 from configs import assoc_recall
-from fwrnn import report, sweep
+from fwrnn import report, report_kinds, run_dir, sweep
 
 TABLE1 = report.PAPER_TABLES['table1']
 
@@ -48,11 +48,18 @@ def test_table1_markdown_says_where_each_run_stopped_and_what_each_population_co
   assert '| 0 | 100,000 (ceiling) |' in text
 
 
-def test_any_sweep_gets_a_table_of_its_seed_groups_and_their_curves(tmp_path):
-  sweep_dir = tmp_path / 'sweep'
+@pytest.fixture(scope='module')
+def tiny_sweep(tmp_path_factory):
+  """A finished sweep of 2 learning rates × 2 seeds: its directory and rows."""
+  sweep_dir = tmp_path_factory.mktemp('reports') / 'sweep'
   config = assoc_recall.get_config('tiny')
   rows = sweep.run_sweep(config, sweep.parse_grid('train.learning_rate=1e-3,1e-2 seed=0,1'),
                          str(sweep_dir))
+  return sweep_dir, rows
+
+
+def test_any_sweep_gets_a_table_of_its_seed_groups_and_their_curves(tiny_sweep):
+  sweep_dir, rows = tiny_sweep
   out = subprocess.run([sys.executable, 'scripts/report.py', f'--sweep_dir={sweep_dir}'],
                        capture_output=True, text=True, timeout=120)
   assert out.returncode == 0, out.stderr
@@ -63,6 +70,21 @@ def test_any_sweep_gets_a_table_of_its_seed_groups_and_their_curves(tmp_path):
     assert f'| learning_rate={rate} | 2 | 0, 1 | ' in text
     assert f'{mean:.2f} ± {std:.2f}' in text
   assert (sweep_dir / 'report' / 'groups_curves.png').read_bytes()[:4] == b'\x89PNG'
+
+
+@pytest.mark.parametrize('name', sorted(report_kinds.REPORT_KINDS))
+def test_every_kind_of_report_writes_its_table_data_and_figures(tiny_sweep, tmp_path, name):
+  sweep_dir, _ = tiny_sweep
+  rows = sweep.read_csv(str(sweep_dir / sweep.SWEEP_CSV))
+  configs = [run_dir.read_config(r['workdir']).to_dict() for r in rows]
+  kind = report_kinds.REPORT_KINDS[name]
+  report_kinds.write(kind, rows, configs, str(tmp_path), 'the header')
+  assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kind.files())
+  markdown, data, *figures = (tmp_path / f for f in kind.files())
+  assert markdown.read_text().startswith(f'# {kind.title}\n\nthe header')
+  assert len(sweep.read_csv(str(data))) >= 1
+  for figure in figures:
+    assert figure.read_bytes()[:4] == b'\x89PNG'
 
 
 def test_table1_and_ablation_figures_draw(tmp_path):
