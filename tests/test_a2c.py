@@ -106,6 +106,15 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
   assert (tmp_path / 'catch.png').read_bytes()[:4] == b'\x89PNG'
 
 
+def test_the_catch_table_compares_cores_at_the_shortest_budget_of_their_version():
+  curve = lambda rates: np.array([(i + 1, 1000 * (i + 1), r) for i, r in enumerate(rates)])
+  found = {('lstm', 6, 2, False): [(0, curve([0.1, 0.5]), {}), (1, curve([0.3, 0.7]), {})],
+           ('fast_weights', 6, 2, False): [(0, curve([0.2, 0.4, 0.9, 1.0]), {})]}
+  text = catch_report.markdown(found, 'header', last=1)
+  assert '| LSTM | 0, 1 | 2,000 | 60.0 ± 14.1% | 0.20 | 60.0 ± 14.1% at 0.00M |' in text
+  assert '| Fast weights | 0 | 4,000 | 100.0 ± 0.0% | 1.00 | 40.0 ± 0.0% at 0.00M |' in text
+
+
 @pytest.mark.parametrize('field, value, allowed', [
     ('env.size', 2, 'an integer in 3..256'), ('model.name', 'convnet', 'one of fast_weights'),
     ('train.discount', 1.5, 'in [0, 1]')])

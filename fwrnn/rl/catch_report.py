@@ -47,18 +47,26 @@ def _first_reaching(steps: np.ndarray, rate: np.ndarray, level: float) -> str:
 
 def markdown(found: dict, header: str, last: int = 10) -> str:
   """One row per core and version: seeds, the catch rate at the end (mean of the last `last`
-  points of each seed's curve, then mean ± std over seeds), and when the seeds' mean curve
-  first reached 50% and 80%."""
+  points of each seed's curve, then mean ± std over seeds), the same at the shortest budget of
+  any core of that version (so that cores trained for different budgets compare at equal
+  steps), and when the seeds' mean curve first reached 50% and 80%."""
+  shortest = {}
+  for (_, *version), runs in found.items():
+    shortest[tuple(version)] = min(shortest.get(tuple(version), np.inf), _rates(runs)[0][-1])
   lines = [header, '', '| version | core | seeds | environment steps | catch rate at the end | '
-           'mean reward at the end | 50% reached at | 80% reached at |',
-           '|---|---|---|---:|---:|---:|---:|---:|']
+           'mean reward at the end | catch rate at the version\'s shortest budget | '
+           '50% reached at | 80% reached at |', '|---|---|---|---:|---:|---:|---:|---:|---:|']
   for (model, size, visible, diagonal), runs in found.items():
     steps, rates = _rates(runs)
     end_mean, end_std = mean_std(rates[:, -last:].mean(1))
+    common = shortest[size, visible, diagonal]
+    within = steps <= common
+    common_mean, common_std = mean_std(rates[:, within][:, -last:].mean(1))
     version = f'N = {size}, M = {visible}' + (', diagonal' if diagonal else '')
     lines.append(f'| {version} | {LABELS[model]} | {", ".join(str(s) for s, _, _ in runs)} | '
                  f'{steps[-1]:,.0f} | {100 * end_mean:.1f} ± {100 * end_std:.1f}% | '
-                 f'{2 * end_mean - 1:.2f} | {_first_reaching(steps, rates.mean(0), 0.5)} | '
+                 f'{2 * end_mean - 1:.2f} | {100 * common_mean:.1f} ± {100 * common_std:.1f}% '
+                 f'at {common / 1e6:.2f}M | {_first_reaching(steps, rates.mean(0), 0.5)} | '
                  f'{_first_reaching(steps, rates.mean(0), 0.8)} |')
   return '\n'.join(lines) + '\n'
 
