@@ -72,9 +72,10 @@ def markdown(found: dict, header: str, last: int = 10) -> str:
 
 
 def plot(found: dict, path: str) -> None:
-  """Mean episode reward against environment steps, one panel per version of the game."""
+  """Mean episode reward against environment steps, one panel per version of the game, each
+  core in the same colour in every panel."""
   versions = list(dict.fromkeys(key[1:] for key in found))
-  fig = Figure(figsize=(5.5 * len(versions), 4))
+  fig = Figure(figsize=(5.5 * len(versions), 4.4))
   axes = np.atleast_1d(fig.subplots(1, len(versions)))
   for ax, version in zip(axes, versions):
     for (model, *rest), runs in found.items():
@@ -82,12 +83,13 @@ def plot(found: dict, path: str) -> None:
         continue
       steps, rates = _rates(runs)
       rewards = 2 * rates - 1
-      line, = ax.plot(steps, rewards.mean(0), label=f'{LABELS[model]} ({len(runs)} seeds)')
+      line, = ax.plot(steps, rewards.mean(0), label=f'{LABELS[model]} ({len(runs)} seeds)',
+                      color=f'C{list(LABELS).index(model)}')  # one colour per core throughout
       ax.fill_between(steps, rewards.min(0), rewards.max(0), color=line.get_color(), alpha=0.2)
     size, visible, diagonal = version
     ax.set(xlabel='environment steps', ylabel='mean episode reward (catch +1, miss −1)',
            title=f'Catch N = {size}, M = {visible}' + (', diagonal' if diagonal else '')
            + '\nmean over seeds; band: lowest to highest seed', ylim=(-1.05, 1.05))
-    ax.legend(fontsize=8, loc='lower right')
+    ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.14), ncol=3)
   fig.tight_layout()
   fig.savefig(path, dpi=120)
