@@ -83,7 +83,7 @@ def plot(found: dict, path: str) -> None:
         continue
       steps, rates = _rates(runs)
       rewards = 2 * rates - 1
-      line, = ax.plot(steps, rewards.mean(0), label=f'{LABELS[model]} ({len(runs)} seeds)',
+      line, = ax.plot(steps, rewards.mean(0), label=f'{LABELS[model]} ({len(runs)} seed{"s" * (len(runs) > 1)})',
                       color=f'C{list(LABELS).index(model)}')  # one colour per core throughout
       ax.fill_between(steps, rewards.min(0), rewards.max(0), color=line.get_color(), alpha=0.2)
     size, visible, diagonal = version
