@@ -48,6 +48,16 @@ PAPER_TABLES = {table.name: table for table in (
 CHOSEN_ON_VALIDATION = ('learning_rate', 'fast_decay', 'fast_lr')
 
 
+def refusal_to_replace(paths: list[str], overwrite: bool) -> str | None:
+  """The one-line error for the first of paths that is already there (None if none is, or
+  if overwrite): reports never replace a file unasked."""
+  there = [p for p in paths if os.path.exists(p)]
+  if there and not overwrite:
+    return (f'error: {there[0]} is already there; give --overwrite to replace it, or another '
+            '--out_dir')
+  return None
+
+
 def mean_std(values) -> tuple[float, float]:
   """Mean and sample standard deviation (0 for a single value)."""
   values = np.asarray(values, float)

@@ -11,7 +11,7 @@ import sys
 
 from absl import app, flags
 
-from fwrnn import console
+from fwrnn import console, report
 from fwrnn.rl import catch_report
 
 _RUNS = flags.DEFINE_string('runs', None, 'Directory holding the Catch run directories.')
@@ -27,9 +27,9 @@ def main(argv):
     sys.exit(f'error: {_RUNS.value} holds no finished Catch runs (catch_curve.csv and results.json)')
   out_dir = _OUT_DIR.value or _RUNS.value
   paths = [os.path.join(out_dir, name) for name in ('catch.md', 'catch.png')]
-  there = [p for p in paths if os.path.exists(p)]
-  if there and not _OVERWRITE.value:
-    sys.exit(f'error: {there[0]} is already there; give --overwrite to replace it')
+  refusal = report.refusal_to_replace(paths, _OVERWRITE.value)
+  if refusal:
+    sys.exit(refusal)
   found = catch_report.groups(workdirs)
   machines = sorted({r['machine'] for runs in found.values() for _, _, r in runs})
   header = (f'Report: `{shlex.join(["python"] + sys.argv)}`, from {len(workdirs)} runs in '

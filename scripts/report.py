@@ -15,7 +15,7 @@ import sys
 
 from absl import app, flags
 
-from fwrnn import console, report_kinds, run_dir, sweep
+from fwrnn import console, report, report_kinds, run_dir, sweep
 
 _TABLE = flags.DEFINE_enum('table', 'groups', list(report_kinds.REPORT_KINDS),
                            'groups: any sweep, by everything but the seed; table1, table2: the '
@@ -41,11 +41,10 @@ def main(argv):
     sys.exit(f'error: {path} does not exist; run scripts/sweep.py first')
   out_dir = _OUT_DIR.value or os.path.join(_SWEEP_DIR.value, 'report')
   kind = report_kinds.REPORT_KINDS[_TABLE.value]
-  there = [os.path.join(out_dir, name) for name in kind.files()
-           if os.path.exists(os.path.join(out_dir, name))]
-  if there and not _OVERWRITE.value:
-    sys.exit(f'error: {there[0]} is already there; give --overwrite to replace it, or '
-             'another --out_dir')
+  refusal = report.refusal_to_replace([os.path.join(out_dir, n) for n in kind.files()],
+                                      _OVERWRITE.value)
+  if refusal:
+    sys.exit(refusal)
   rows = sweep.read_csv(path)
   configs = [run_dir.read_config(r['workdir']).to_dict() for r in rows]
   report_kinds.write(kind, rows, configs, out_dir, _header(rows))
