@@ -11,6 +11,7 @@ import dataclasses
 import os
 
 import numpy as np
+from matplotlib import ticker
 from matplotlib.figure import Figure
 
 from fwrnn import run_dir
@@ -200,20 +201,25 @@ def seed_curves(workdirs: list[str], column: int):
   return longest[:, 0], np.stack([held(c) for c in curves])
 
 
+def _draw_seed_band(ax, cell: dict, column: int, sign: float = 1.0, color=None) -> bool:
+  """Draws a cell's mean curve over seeds and its min–max band (sign × column of the
+  validation curves); False if none of its runs is there."""
+  curves = seed_curves(cell['workdirs'], column)
+  if curves is None:
+    return False
+  steps, values = curves[0], sign * curves[1]
+  line, = ax.plot(steps, values.mean(0), color=color, label=LABELS[cell['model']])
+  ax.fill_between(steps, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
+  return True
+
+
 def plot_curves(cells: list[dict], hidden_size: int, path: str) -> None:
   """Validation log-likelihood against updates at one R (the paper's Figure 2), per model."""
   fig = Figure(figsize=(5.5, 4))
   ax = fig.subplots()
   for c in cells:
-    if c['hidden_size'] != hidden_size:
-      continue
-    curves = seed_curves(c['workdirs'], column=1)
-    if curves is None:
-      continue
-    steps, log_likelihood = curves[0], -curves[1]
-    line, = ax.plot(steps, log_likelihood.mean(0), label=LABELS[c['model']])
-    ax.fill_between(steps, log_likelihood.min(0), log_likelihood.max(0),
-                    color=line.get_color(), alpha=0.2)
+    if c['hidden_size'] == hidden_size:
+      _draw_seed_band(ax, c, column=1, sign=-1.0)
   ax.set(xlabel='updates', ylabel='validation log-likelihood (nats)',
          title=f'R = {hidden_size}, K = 4 (band: min–max over seeds)\n'
                'a run stopped by patience holds its last value')
@@ -223,6 +229,53 @@ def plot_curves(cells: list[dict], hidden_size: int, path: str) -> None:
     _say_empty(ax, f'no runs at R = {hidden_size} in this sweep')
   fig.tight_layout()
   fig.savefig(path, dpi=120)
+
+
+def plot_curves_every_size(cells: list[dict], path: str) -> None:
+  """Writes curves_every_size_figure(cells) to path."""
+  curves_every_size_figure(cells).savefig(path, dpi=120)
+
+
+def curves_every_size_figure(cells: list[dict]) -> Figure:
+  """Validation error against updates of every cell, one panel per size: the mean over
+  seeds, the min–max band, and a cross where each seed stopped (a ring where it reached the
+  ceiling), so that a cell's result can be told from its budget."""
+  sizes = sorted({c['hidden_size'] for c in cells})
+  fig = Figure(figsize=(4.2 * max(len(sizes), 1), 4.2))
+  axes = fig.subplots(1, max(len(sizes), 1), sharey=True, squeeze=False)[0]
+  colours = {model: f'C{k}' for k, model in enumerate(dict.fromkeys(c['model'] for c in cells))}
+  for ax, size in zip(axes, sizes):
+    for c in cells:
+      if c['hidden_size'] != size or not _draw_seed_band(ax, c, 2, color=colours[c['model']]):
+        continue
+      ends = [(s, run_dir.read_curve(w)[-1, 2], by) for w, s, by in
+              zip(c['workdirs'], c['stopped_at'], c['stopped_by']) if os.path.exists(w)]
+      for marker, which in (('x', lambda by: by == 'patience'), ('o', lambda by: by != 'patience')):
+        points = [(s, e) for s, e, by in ends if which(by)]
+        if points:
+          ax.scatter(*zip(*points), marker=marker, s=30, zorder=3, color=colours[c['model']],
+                     facecolors=None if marker == 'x' else 'none')
+    ax.set(xlabel='updates', title=f'R = {size}')
+    ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda x, _: f'{x / 1000:g}k' if x else '0'))
+    ax.set_yscale('symlog', linthresh=1)
+    ax.set_ylim(0, 100)
+    ax.set_yticks([0, 0.5, 1, 2, 5, 10, 20, 50, 100],
+                  ['0', '0.5', '1', '2', '5', '10', '20', '50', '100'])
+    ax.grid(alpha=0.3)
+  axes[0].set_ylabel('validation error (%)')
+  if any(ax.lines for ax in axes):
+    handles, labels = axes[0].get_legend_handles_labels()
+    for ax in axes[1:]:
+      more = [(h, l) for h, l in zip(*ax.get_legend_handles_labels()) if l not in labels]
+      handles += [h for h, _ in more]
+      labels += [l for _, l in more]
+    fig.legend(handles, labels, loc='lower center', ncol=len(labels), fontsize=8)
+    fig.suptitle('Validation error of every cell at its chosen setting\nband: min–max over '
+                 'seeds; ×: a seed stopped by patience, ○: at the ceiling', fontsize=9)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+  else:
+    _say_empty(axes[0], 'no runs with validation curves in this sweep')
+  return fig
 
 
 def _say_empty(ax, text: str) -> None:

@@ -31,7 +31,8 @@ class ReportKind:
 
 
 def _paper_kind(table: report.PaperTable) -> ReportKind:
-  figures = [('error_vs_r', functools.partial(report.plot_error_against_size, title=table.title))]
+  figures = [('error_vs_r', functools.partial(report.plot_error_against_size, title=table.title)),
+             ('curves', report.plot_curves_every_size)]
   if table.curves_at:
     figures.append((f'curves_r{table.curves_at}',
                     lambda cells, path: report.plot_curves(cells, table.curves_at, path)))

@@ -116,3 +116,27 @@ def test_a_run_stopped_early_holds_its_last_value_on_the_curves(tmp_path):
   steps, errors = report.seed_curves([str(tmp_path / 'short'), str(tmp_path / 'long')], 2)
   assert steps.tolist() == [1000, 2000, 3000]
   assert errors.tolist() == [[50.0, 20.0, 20.0], [55.0, 30.0, 5.0]]
+
+
+def test_the_curves_of_every_cell_show_where_each_seed_stopped_and_why(tmp_path):
+  def write_curve(name, errors):
+    (tmp_path / name).mkdir()
+    (tmp_path / name / 'valid_curve.csv').write_text('step,valid_loss,valid_error\n' + ''.join(
+        f'{1000 * (i + 1)},{e / 50},{e}\n' for i, e in enumerate(errors)))
+    return str(tmp_path / name)
+  cells = [
+      dict(model='lstm', hidden_size=20, stopped_at=[2000, 3000], stopped_by=['patience', 'num_steps'],
+           workdirs=[write_curve('a', [60.0, 30.0]), write_curve('b', [60.0, 40.0, 20.0])]),
+      dict(model='fast_weights', hidden_size=50, stopped_at=[1000], stopped_by=['patience'],
+           workdirs=[write_curve('c', [5.0])]),
+  ]
+  fig = report.curves_every_size_figure(cells)
+  panels = [ax for ax in fig.axes if ax.get_title()]
+  assert [ax.get_title() for ax in panels] == ['R = 20', 'R = 50']
+  first = panels[0]
+  [mean] = first.lines
+  assert mean.get_xdata().tolist() == [1000, 2000, 3000]
+  assert mean.get_ydata().tolist() == [60.0, 35.0, 25.0]  # the first seed holds its 30%
+  crosses, rings = (c.get_offsets().tolist() for c in first.collections[1:])
+  assert crosses == [[2000, 30.0]] and rings == [[3000, 20.0]]
+  assert [t.get_text() for t in fig.legends[0].get_texts()] == ['LSTM', 'Fast weights']
