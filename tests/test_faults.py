@@ -20,8 +20,9 @@ from fwrnn.errors import ConfigError, RunError
 
 # One device, as in this test process, so that runs in subprocesses compute the same numbers.
 ONE_DEVICE = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=1')
-LONG = ('--config.train.num_steps=1500', '--config.train.eval_every=100',
-        '--config.train.log_every=50')
+# Long enough that kills and interrupts land while it trains: 6 checkpoints.
+LONG_TRAIN = dict(num_steps=600, eval_every=100, log_every=50)
+LONG = tuple(f'--config.train.{field}={value}' for field, value in LONG_TRAIN.items())
 
 
 def tiny(**train_overrides):
@@ -31,7 +32,7 @@ def tiny(**train_overrides):
 
 
 def long_config():
-  return tiny(num_steps=1500, eval_every=100, log_every=50)
+  return tiny(**LONG_TRAIN)
 
 
 @pytest.fixture(scope='module')
