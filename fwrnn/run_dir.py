@@ -5,10 +5,12 @@
     <workdir>/checkpoints/     orbax checkpoints
     <workdir>/tb/              TensorBoard event files
     <workdir>/valid_curve.csv  validation loss and error at every evaluation
+    <workdir>/wall_time.json   wall time spent on the run up to its newest checkpoint
 """
 
 import json
 import os
+import time
 
 import ml_collections
 import numpy as np
@@ -21,6 +23,7 @@ from fwrnn.state import RunResults
 
 CURVE_FILE = 'valid_curve.csv'
 RESULTS_FILE = 'results.json'
+WALL_TIME_FILE = 'wall_time.json'
 # Fields that a resumed run may change: how long (and how patiently), how often to log, and the
 # optimizer's rate and clipping (which apply from the resumed step on, e.g. after a divergence).
 RESUMABLE_FIELDS = ('train.num_steps', 'train.num_updates', 'train.patience', 'train.log_every',
@@ -185,6 +188,25 @@ class RunDir:
         logging.info('%s: kept the earlier results as %s', self.path, kept)
     results.write(path)
 
+  def recorded_seconds(self) -> float:
+    """The wall time recorded with the newest checkpoint (by whichever process saved it); 0
+    if none was recorded, or if the record is damaged (with a warning)."""
+    path = os.path.join(self.path, WALL_TIME_FILE)
+    try:
+      with open(path) as f:
+        return float(json.load(f)['seconds'])
+    except FileNotFoundError:
+      return 0.0
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+      logging.warning('%s is damaged (%s); the wall time of this run counts from now', path, e)
+      return 0.0
+
+  def record_seconds(self, step: int, seconds: float) -> None:
+    """Records the wall time spent up to the checkpoint of step."""
+    if self.writes:
+      write_atomically(os.path.join(self.path, WALL_TIME_FILE),
+                       json.dumps({'step': step, 'seconds': seconds}))
+
   def _free_name(self, stem: str) -> str:
     kept, suffix = os.path.join(self.path, f'{stem}.json'), 1
     while os.path.exists(kept):
@@ -195,6 +217,24 @@ class RunDir:
     self.checkpoints.close()
     if self._writer:
       self._writer.close()
+
+
+class WallClock:
+  """The wall time spent on a population of runs over every process that trained it: what
+  their directories recorded with the checkpoint they resumed from, plus this process's."""
+
+  def __init__(self, runs: list[RunDir], started: float, resumed: bool):
+    self.runs, self.started = runs, started
+    self.earlier = np.array([run.recorded_seconds() if resumed else 0.0 for run in runs])
+
+  def seconds(self) -> np.ndarray:
+    """Each run's wall time so far."""
+    return self.earlier + (time.perf_counter() - self.started)
+
+  def record(self, steps) -> None:
+    """Records each run's wall time beside its checkpoint of steps[i]."""
+    for run, step, seconds in zip(self.runs, steps, self.seconds()):
+      run.record_seconds(int(step), float(seconds))
 
 
 def _has_checkpoints(workdir: str) -> bool:

@@ -124,7 +124,7 @@ class RunResults:
   diverged_at_step: int | None
   population_size: int
   devices: int
-  train_seconds: float          # wall time, compilation included
+  train_seconds: float          # wall time, every process that trained it, compiling included
   steps_per_second: float | None  # compilation excluded
   compile_seconds: float
   machine: str = ''             # where it trained (the last part, if it was resumed)

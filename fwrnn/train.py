@@ -23,7 +23,7 @@ from fwrnn.errors import RunError
 from fwrnn.interrupts import Interrupted, StopRequests
 from fwrnn.models import build_model
 from fwrnn.population import Population
-from fwrnn.run_dir import RunDir
+from fwrnn.run_dir import RunDir, WallClock
 from fwrnn.state import Member, RunResults, StepSums, machine_name, population_fields
 
 
@@ -98,6 +98,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
   state = restore_population(runs, program.init(members, train[0][:1]), population)
   steps, running = population.to_host((state.step, state.running))
   step = int(steps[0])
+  clock = WallClock(runs, started, resumed=step > 0)
   program.compile(state, members, train)
   progress = Progress(len(runs), train_cfg, step)
   with StopRequests() as stop:
@@ -116,14 +117,14 @@ def train_population(configs: list[ml_collections.ConfigDict],
         valid_eval, best, now_running = population.to_host(
             (valid_eval, state.best_valid_error, state.running))
         line += _log_validation(runs, step, valid_eval, best, running)
-        save_population(runs, state, population)
+        save_population(runs, state, population, clock)
       logging.info(line)
       running = _note_stops(runs, running, now_running, step)
   if stop.signal_name:
-    stop_population(runs, state, population, step, stop.signal_name)
+    stop_population(runs, state, population, step, stop.signal_name, clock)
   test = program.evaluate(state.best_params, members, *population.replicate(tuple(splits.test)))
   results = _results(configs, population.to_host(state), population.to_host(test), progress,
-                     population.device_count, program.compile_seconds, started)
+                     population.device_count, program.compile_seconds, clock.seconds())
   for run, result in zip(runs, results):
     _finish(run, result)
   return results
@@ -167,10 +168,12 @@ def _clock(seconds: float) -> str:
 
 
 def stop_population(runs: list[RunDir], state, population: Population, step: int,
-                    signal_name: str):
-  """Saves the state of a run stopped by a signal (unless just saved) and raises Interrupted."""
+                    signal_name: str, clock: WallClock):
+  """Saves the state of a run stopped by a signal (unless just saved), with its wall time,
+  and raises Interrupted."""
   if runs[0].checkpoints.latest_step() != step:
-    save_population(runs, state, population)
+    save_population(runs, state, population, clock)
+  clock.record([step] * len(runs))
   for run in runs:
     run.close()
   where = runs[0].checkpoints.directory if len(runs) == 1 else f"each of the {len(runs)} members' directories"
@@ -179,7 +182,7 @@ def stop_population(runs: list[RunDir], state, population: Population, step: int
 
 
 def _results(configs, final, test, progress: Progress, devices: int, compile_seconds: float,
-             started: float) -> list[RunResults]:
+             train_seconds) -> list[RunResults]:
   """Every member's RunResults from the host copies of its final state and test evaluation."""
   machine = machine_name()
   return [RunResults(
@@ -192,7 +195,7 @@ def _results(configs, final, test, progress: Progress, devices: int, compile_sec
       valid_error=float(final.best_valid_error[i]),
       diverged_at_step=int(progress.diverged_at[i]) if progress.diverged_at[i] >= 0 else None,
       population_size=len(configs), devices=devices,
-      train_seconds=time.perf_counter() - started,
+      train_seconds=float(train_seconds[i]),
       steps_per_second=progress.steps / progress.seconds if progress.seconds else None,
       compile_seconds=compile_seconds, machine=machine) for i, c in enumerate(configs)]
 
@@ -232,13 +235,16 @@ def restore_population(runs: list[RunDir], state, population: Population):
       return population.put(restored)
 
 
-def save_population(runs: list[RunDir], state, population: Population) -> None:
-  """A checkpoint of every member's state in its run directory, finished before returning."""
+def save_population(runs: list[RunDir], state, population: Population,
+                    clock: WallClock) -> None:
+  """A checkpoint of every member's state in its run directory, finished before returning,
+  and the wall time spent up to it."""
   host = population_lib.unstack(population.to_host(state), len(runs))
   for run, member in zip(runs, host):
     run.checkpoints.save(member)
   for run in runs:
     run.checkpoints.wait()
+  clock.record([member.step for member in host])
 
 
 def _note_divergence(diverged_at, first_bad_step, runs: list[RunDir]):

@@ -180,6 +180,7 @@ def test_an_interrupt_stops_at_a_step_saves_and_resumes_exactly(reference, tmp_p
   assert 'run the same command again to resume' in last
   stopped_at = int(last.split(' at step ')[1].split(';')[0])
   assert str(stopped_at) in os.listdir(workdir / 'checkpoints')
+  assert json.loads((workdir / 'wall_time.json').read_text())['step'] == stopped_at
   assert not any('tmp' in n for n in os.listdir(workdir / 'checkpoints'))
   finished = start_training(workdir, *LONG)
   _, err = finished.communicate(timeout=300)

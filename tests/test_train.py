@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import jax
 import numpy as np
@@ -97,6 +98,39 @@ def test_resumed_run_ends_like_an_uninterrupted_one(trained, tmp_path):
   resumed = train.train_and_evaluate(tiny_config(num_steps=40), workdir)
   assert resumed.outcome() == uninterrupted.outcome()
   assert os.path.exists(os.path.join(workdir, 'results_step20.json'))
+
+
+def read_wall_time(workdir: str) -> dict:
+  with open(os.path.join(workdir, 'wall_time.json')) as f:
+    return json.load(f)
+
+
+def test_the_wall_time_of_a_resumed_run_counts_every_process_that_trained_it(tmp_path):
+  workdir = str(tmp_path / 'resumed')
+  first = train.train_and_evaluate(tiny_config(num_steps=20), workdir)
+  at_20 = read_wall_time(workdir)
+  assert at_20['step'] == 20 and 0 < at_20['seconds'] <= first.train_seconds
+  with open(os.path.join(workdir, 'wall_time.json'), 'w') as f:
+    json.dump({'step': 20, 'seconds': 1000.0}, f)  # as if the first part had taken 1,000 s
+  started = time.perf_counter()
+  resumed = train.train_and_evaluate(tiny_config(num_steps=40), workdir)
+  this_process = time.perf_counter() - started
+  assert 1000.0 < resumed.train_seconds <= 1000.0 + this_process
+  assert read_wall_time(workdir)['step'] == 40
+
+
+@pytest.mark.parametrize('record', ['{"step": 20, "seconds": 1e6}', '{"seconds": '])
+def test_a_stale_or_damaged_wall_time_record_is_not_counted(tmp_path, record):
+  workdir = tmp_path / 'run'
+  workdir.mkdir()
+  (workdir / 'wall_time.json').write_text(record)  # stale: no checkpoint goes with it
+  started = time.perf_counter()
+  fresh = train.train_and_evaluate(tiny_config(num_steps=20), str(workdir))
+  assert fresh.train_seconds <= time.perf_counter() - started
+  (workdir / 'wall_time.json').write_text('{"seconds": ')
+  started = time.perf_counter()
+  resumed = train.train_and_evaluate(tiny_config(num_steps=40), str(workdir))
+  assert resumed.train_seconds <= time.perf_counter() - started  # damaged: counts from now
 
 
 def test_workdir_of_another_experiment_is_refused(trained):

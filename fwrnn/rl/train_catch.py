@@ -25,7 +25,7 @@ from fwrnn.population import Population
 from fwrnn.rl import a2c, catch
 from fwrnn.errors import ConfigError
 from fwrnn.interrupts import StopRequests
-from fwrnn.run_dir import RunDir, write_atomically
+from fwrnn.run_dir import RunDir, WallClock, write_atomically
 from fwrnn.state import Member, machine_name, population_fields
 
 
@@ -43,7 +43,7 @@ class CatchResults:
   environment_steps: int
   final_catch_rate: float       # over the last train.log_every updates
   environment_steps_per_second: float | None
-  train_seconds: float
+  train_seconds: float          # wall time over every process that trained it
   machine: str
 
 
@@ -135,6 +135,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
   init = jax.jit(each(fresh, member_args=1))
   state = train.restore_population(runs, init(members), population)
   update = int(population.to_host(state.step)[0])
+  clock = WallClock(runs, started, resumed=update > 0)
   per_update = settings.num_games * (settings.game.size - 1)
   steps_per_second = None
   caught = _last_catch_rates(runs)
@@ -151,16 +152,16 @@ def train_population(configs: list[ml_collections.ConfigDict],
       steps_per_second = count * per_update * len(runs) / (time.perf_counter() - call_started)
       caught = _log_updates(runs, update, per_update, metrics, steps_per_second)
       if update % base.train.checkpoint_every == 0 or update == base.train.num_updates:
-        train.save_population(runs, state, population)
+        train.save_population(runs, state, population, clock)
   if stop.signal_name:
-    train.stop_population(runs, state, population, update, stop.signal_name)
+    train.stop_population(runs, state, population, update, stop.signal_name, clock)
   results = [CatchResults(
       model=c.model.name, hidden_size=c.model.hidden_size, seed=c.seed,
       learning_rate=c.train.learning_rate, size=c.env.size, visible_frames=c.env.visible_frames,
       diagonal=c.env.diagonal, updates=update, environment_steps=update * per_update,
-      final_catch_rate=float(caught[i]), environment_steps_per_second=steps_per_second,
-      train_seconds=time.perf_counter() - started, machine=machine_name())
-      for i, c in enumerate(configs)]
+      final_catch_rate=float(caught_rate), environment_steps_per_second=steps_per_second,
+      train_seconds=float(seconds), machine=machine_name())
+      for c, caught_rate, seconds in zip(configs, caught, clock.seconds())]
   for r, result in zip(runs, results):
     if r.writes:
       write_atomically(f'{r.path}/results.json',
