@@ -28,9 +28,10 @@ flags.mark_flags_as_required(['sweep_dir'])
 
 def _header(rows: list[dict]) -> str:
   steps = sorted({r['steps'] for r in rows})
+  steps_text = '/'.join(map(str, steps)) if len(steps) <= 2 else f'{steps[0]:,}–{steps[-1]:,}'
   machines = sorted({r.get('machine') or 'not recorded' for r in rows})
   return (f'Report: `{shlex.join(["python"] + sys.argv)}`, from the sweep in '
-          f'`{_SWEEP_DIR.value}` ({len(rows)} runs of {"/".join(map(str, steps))} steps, trained '
+          f'`{_SWEEP_DIR.value}` ({len(rows)} runs of {steps_text} steps, trained '
           f'on {"; ".join(machines)}). Test error of the best-validation parameters.')
 
 
