@@ -15,7 +15,7 @@ import ml_collections
 
 from configs import mnist_glimpses
 
-MODELS = ('fast_weights', 'irnn', 'lstm', 'alstm', 'convnet')
+MODELS = ('fast_weights', 'irnn', 'lstm', 'alstm', 'convnet')  # trained in this order
 HIDDEN_SIZES = (100, 200, 50)
 LEARNING_RATES = (1e-3, 3e-4)
 FAST_LRS = (0.5, 0.1)
@@ -36,8 +36,8 @@ def get_sweep(variant: str = '') -> list[dict]:
     return [{'model.name': name, 'train.learning_rate': lr, 'seed': seed}
             for name in ('irnn', 'convnet') for lr in (1e-3, 3e-3) for seed in (0, 1)]
   members = []
-  for size in HIDDEN_SIZES:
-    for name in MODELS:
+  for name in MODELS:
+    for size in HIDDEN_SIZES:
       etas = FAST_LRS if name == 'fast_weights' else (mnist_glimpses.get_config().model.fast_lr,)
       members += [{'model.name': name, 'model.hidden_size': size, 'train.learning_rate': lr,
                    'model.fast_lr': eta, 'seed': seed}
