@@ -93,16 +93,19 @@ def paper_cells(rows: list[dict], table: PaperTable) -> list[dict]:
 
 
 def population_wall_seconds(rows: list[dict]) -> dict:
-  """{(model, R, members): wall seconds} of each population of the sweep: its longest member.
+  """{(model, R, members): wall seconds} of each population of a paper sweep: its longest
+  member's train_seconds.
 
-  The members of one population share one compilation, so its time identifies them."""
+  A paper sweep trains the members of one model and size as one population; a population
+  resumed or extended later (a higher ceiling) keeps counting its wall time from its
+  checkpoints, so its longest member's time is the population's."""
   longest, size = collections.defaultdict(float), collections.Counter()
   for row in rows:
-    key = (row['model'], row['hidden_size'], row['compile_seconds'])
+    key = (row['model'], row['hidden_size'])
     longest[key] = max(longest[key], row['train_seconds'])
     size[key] += 1
-  return {(model, hidden, size[model, hidden, c]): seconds
-          for (model, hidden, c), seconds in longest.items()}
+  return {(model, hidden, size[model, hidden]): seconds
+          for (model, hidden), seconds in longest.items()}
 
 
 def training_wall_seconds(rows: list[dict]) -> float:
@@ -141,8 +144,9 @@ def paper_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
     lines.append(f'| {LABELS[c["model"]]} | {c["hidden_size"]} | {c["learning_rate"]:g} '
                  f'({tried}) | {c["valid_mean"]:.2f} | {per_seed} | '
                  f'{", ".join(map(str, c["seeds"]))} | {stops} |')
-  lines += ['', 'Training wall time per population (compilation included; a population ends '
-            'when its last member stops):', '', '| model | R | members | wall time (min) |',
+  lines += ['', 'Training wall time per population (its longest member\'s, over every process '
+            'that trained it, compilation included; a population ends when its last member '
+            'stops):', '', '| model | R | members | wall time (min) |',
             '|---|---:|---:|---:|']
   for (model, hidden, size), seconds in sorted(population_wall_seconds(rows).items(),
                                                key=lambda item: _cell_order(item[0])):
