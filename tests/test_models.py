@@ -4,9 +4,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from flax import linen as nn
 
 from configs import assoc_recall
-from fwrnn import associative_lstm, baselines, tasks
+from fwrnn import associative_lstm, baselines, convnet, tasks
 from fwrnn.cores import RECURRENT_CORE_NAMES
 from fwrnn.inputs import EmbeddedTokens, project_inputs
 from fwrnn.models import build_model
@@ -108,3 +109,17 @@ def test_associative_lstm_gradient_is_finite_at_zero_state():
   loss = lambda U: jnp.sum(associative_lstm.run_alstm(U, perms, x) ** 2)
   grad = jax.grad(loss)(jnp.zeros((hidden, x.shape[-1])))
   assert np.all(np.isfinite(grad))
+
+
+@pytest.mark.parametrize('size,stride', [(7, 1), (7, 2), (4, 2), (12, 1), (6, 2)])
+def test_the_sliced_convolution_is_flaxs_convolution(size, stride):
+  maps = jax.random.normal(jax.random.key(0), (5, size, size, 3))
+  mine = convnet.SlicedConv(4, stride)
+  params = mine.init(jax.random.key(1), maps)
+  theirs = nn.Conv(4, (3, 3), strides=stride, padding='SAME')
+  assert jax.tree.map(jnp.shape, theirs.init(jax.random.key(1), maps)) == jax.tree.map(
+      jnp.shape, params)
+  np.testing.assert_allclose(mine.apply(params, maps), theirs.apply(params, maps),
+                             rtol=1e-5, atol=1e-5)
+  np.testing.assert_allclose(  # the same initialisation from the same key
+      params['params']['kernel'], theirs.init(jax.random.key(1), maps)['params']['kernel'])
