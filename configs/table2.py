@@ -8,7 +8,9 @@ Each model and size trains for each learning rate of LEARNING_RATES and each see
 population; fast weights also try each η of FAST_LRS (the paper gives no λ or η for this
 experiment), so they have 2 × 2 settings where the others have 2. The setting with the
 lowest mean validation error is reported. Every run stops after the base config's patience
-(10 evaluations of 1,000 steps without a lower validation error) or at 50,000 steps.
+(10 evaluations of 1,000 steps without a lower validation error) or at 50,000 steps. The
+populations train model by model, the ConvNet last: on a CPU its convolutions make it by far
+the dearest (the README's ConvNet paragraph has the speeds), so its row is for a GPU.
 """
 
 import ml_collections
