@@ -20,9 +20,9 @@ from fwrnn.inputs import Glimpses, uniform_fan_in
 
 
 class SlicedConv(nn.Module):
-  """A 3×3 convolution with 'SAME' padding, as nn.Conv computes it (the same parameters and
-  initialisation): the nine shifted, strided views of the padded maps, joined on the channel
-  axis, times the kernel."""
+  """A 3×3 convolution of square maps with 'SAME' padding, as nn.Conv computes it (the same
+  parameters and initialisation): the nine shifted, strided views of the padded maps, joined
+  on the channel axis, times the kernel."""
   features: int
   stride: int
 
