@@ -245,7 +245,7 @@ def curves_every_size_figure(cells: list[dict]) -> Figure:
   seeds, the min–max band, and a cross where each seed stopped (a ring where it reached the
   ceiling), so that a cell's result can be told from its budget."""
   sizes = sorted({c['hidden_size'] for c in cells})
-  fig = Figure(figsize=(4.2 * max(len(sizes), 1), 4.2))
+  fig = Figure(figsize=(max(4.2 * len(sizes), 5.0), 4.6))
   axes = fig.subplots(1, max(len(sizes), 1), sharey=True, squeeze=False)[0]
   colours = {model: f'C{k}' for k, model in enumerate(dict.fromkeys(c['model'] for c in cells))}
   for ax, size in zip(axes, sizes):
@@ -274,8 +274,8 @@ def curves_every_size_figure(cells: list[dict]) -> Figure:
       handles += [h for h, _ in more]
       labels += [l for _, l in more]
     fig.legend(handles, labels, loc='lower center', ncol=len(labels), fontsize=8)
-    fig.suptitle('Validation error of every cell at its chosen setting\nband: min–max over '
-                 'seeds; ×: a seed stopped by patience, ○: at the ceiling', fontsize=9)
+    fig.suptitle('Validation error of every cell at its chosen setting\n(band: min–max over '
+                 'seeds)\n×: a seed stopped by patience, ○: at the ceiling', fontsize=9)
     fig.tight_layout(rect=(0, 0.06, 1, 1))
   else:
     _say_empty(axes[0], 'no runs with validation curves in this sweep')
