@@ -205,16 +205,16 @@ def seed_curves(workdirs: list[str], column: int):
   return longest[:, 0], np.stack([held(c) for c in curves])
 
 
-def _draw_seed_band(ax, cell: dict, column: int, sign: float = 1.0, color=None) -> bool:
+def _draw_seed_band(ax, cell: dict, column: int, sign: float = 1.0, color=None):
   """Draws a cell's mean curve over seeds and its min–max band (sign × column of the
-  validation curves); False if none of its runs is there."""
+  validation curves); the curves drawn (seed_curves), or None if none of its runs is there."""
   curves = seed_curves(cell['workdirs'], column)
   if curves is None:
-    return False
+    return None
   steps, values = curves[0], sign * curves[1]
   line, = ax.plot(steps, values.mean(0), color=color, label=LABELS[cell['model']])
   ax.fill_between(steps, values.min(0), values.max(0), color=line.get_color(), alpha=0.2)
-  return True
+  return curves
 
 
 def plot_curves(cells: list[dict], hidden_size: int, path: str) -> None:
@@ -250,10 +250,13 @@ def curves_every_size_figure(cells: list[dict]) -> Figure:
   colours = {model: f'C{k}' for k, model in enumerate(dict.fromkeys(c['model'] for c in cells))}
   for ax, size in zip(axes, sizes):
     for c in cells:
-      if c['hidden_size'] != size or not _draw_seed_band(ax, c, 2, color=colours[c['model']]):
+      curves = (_draw_seed_band(ax, c, 2, color=colours[c['model']])
+                if c['hidden_size'] == size else None)
+      if curves is None:
         continue
-      ends = [(s, run_dir.read_curve(w)[-1, 2], by) for w, s, by in
-              zip(c['workdirs'], c['stopped_at'], c['stopped_by']) if os.path.exists(w)]
+      there = [(s, by) for w, s, by in zip(c['workdirs'], c['stopped_at'], c['stopped_by'])
+               if os.path.exists(w)]  # the seeds of curves, in order; each holds its last value
+      ends = [(s, error, by) for (s, by), error in zip(there, curves[1][:, -1])]
       for marker, which in (('x', lambda by: by == 'patience'), ('o', lambda by: by != 'patience')):
         points = [(s, e) for s, e, by in ends if which(by)]
         if points:
@@ -268,12 +271,12 @@ def curves_every_size_figure(cells: list[dict]) -> Figure:
     ax.grid(alpha=0.3)
   axes[0].set_ylabel('validation error (%)')
   if any(ax.lines for ax in axes):
-    handles, labels = axes[0].get_legend_handles_labels()
-    for ax in axes[1:]:
-      more = [(h, l) for h, l in zip(*ax.get_legend_handles_labels()) if l not in labels]
-      handles += [h for h, _ in more]
-      labels += [l for _, l in more]
-    fig.legend(handles, labels, loc='lower center', ncol=len(labels), fontsize=8)
+    handles = {}
+    for ax in axes:
+      for handle, label in zip(*ax.get_legend_handles_labels()):
+        handles.setdefault(label, handle)
+    fig.legend(list(handles.values()), list(handles), loc='lower center', ncol=len(handles),
+               fontsize=8)
     fig.suptitle('Validation error of every cell at its chosen setting\n(band: min–max over '
                  'seeds)\n×: a seed stopped by patience, ○: at the ceiling', fontsize=9)
     fig.tight_layout(rect=(0, 0.06, 1, 1))

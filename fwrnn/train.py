@@ -169,11 +169,9 @@ def _clock(seconds: float) -> str:
 
 def stop_population(runs: list[RunDir], state, population: Population, step: int,
                     signal_name: str, clock: WallClock):
-  """Saves the state of a run stopped by a signal (unless just saved), with its wall time,
-  and raises Interrupted."""
+  """Saves the state of a run stopped by a signal (unless just saved) and raises Interrupted."""
   if runs[0].checkpoints.latest_step() != step:
     save_population(runs, state, population, clock)
-  clock.record([step] * len(runs))
   for run in runs:
     run.close()
   where = runs[0].checkpoints.directory if len(runs) == 1 else f"each of the {len(runs)} members' directories"
