@@ -21,7 +21,7 @@ import ml_collections
 
 from configs import assoc_recall
 
-MODELS = ('lstm', 'alstm', 'fast_weights', 'irnn')  # Figure 2's three first
+MODELS = ('lstm', 'fast_weights', 'irnn', 'alstm')  # the A-LSTM, dearest per step, last
 HIDDEN_SIZES = (50, 100, 20)  # R = 50 (Figure 2) first
 LEARNING_RATES = (1e-3, 3e-3)
 LOW_RATE_AT_100 = 3e-4
