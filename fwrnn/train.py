@@ -147,14 +147,16 @@ class Progress:
     self.last_steps, self.last_seconds, self.step = steps, seconds, self.step + steps
     self.diverged_at = _note_divergence(self.diverged_at, first_bad_step, runs)
 
-  def text(self) -> str:
-    """Throughput (per member and in all), elapsed time and the time left at this pace."""
+  def text(self, training: int) -> str:
+    """Throughput (per member, and of the training members together: a stopped one trains no
+    sequences), elapsed time and the time left at this pace."""
     rate = self.last_steps / self.last_seconds
-    sequences = rate * self.batch_size * self.size
+    sequences = rate * self.batch_size * training
     elapsed = time.perf_counter() - self._started
     left = (self.num_steps - self.step) * elapsed / max(self.steps, 1)
+    members = f'all {self.size}' if training == self.size else f'the {training} training'
     speed = (f'{rate:.0f} steps/s, {sequences:,.0f} sequences/s' if self.size == 1 else
-             f'{rate:.0f} steps/s per member, {sequences:,.0f} sequences/s for all {self.size}')
+             f'{rate:.0f} steps/s per member, {sequences:,.0f} sequences/s for {members}')
     line = f'{speed}  {_clock(elapsed)} elapsed, {_clock(left)} {self.left_text}'
     if sys.stderr.isatty():
       done = int(20 * self.step / self.num_steps)
@@ -279,10 +281,11 @@ def _log_training(runs: list[RunDir], sums: StepSums, step: int, stop: int,
                          'train/grad_norm': sums.grad_norm[i] / count,
                          'train/learning_rate': run.config.train.learning_rate,
                          'train/steps_per_second': count / progress.last_seconds})
-  trained = '' if running.all() else f'  ({running.sum()} of {len(runs)} training)'
+  training = int(running.sum())
+  trained = '' if training == len(runs) else f'  ({training} of {len(runs)} training)'
   return (f'step {stop}/{runs[0].config.train.num_steps}{trained}'
           f'  loss {_spread((sums.loss / count)[running], "{:.4f}")}'
-          f'  error {_spread(100.0 * (1.0 - accuracy[running]))}  {progress.text()}')
+          f'  error {_spread(100.0 * (1.0 - accuracy[running]))}  {progress.text(training)}')
 
 
 def _log_validation(runs: list[RunDir], step: int, evaluation, best, running) -> str:

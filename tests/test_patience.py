@@ -1,5 +1,6 @@
 """Early stopping: patience counts evaluations, a stopped member stays as it was, resume keeps it."""
 
+import logging
 import os
 
 import jax.numpy as jnp
@@ -49,11 +50,16 @@ def test_a_run_stops_when_its_validation_error_stops_falling(tmp_path):
   assert max(map(int, os.listdir(tmp_path / 'checkpoints'))) == results.steps
 
 
-def test_a_stopped_member_of_a_population_ends_as_if_it_trained_alone(tmp_path):
+def test_a_stopped_member_of_a_population_ends_as_if_it_trained_alone(tmp_path, caplog):
   stopping, going_on = tiny_config(learning_rate=FROZEN_RATE), tiny_config(learning_rate=1e-2)
   alone = train.train_and_evaluate(stopping, str(tmp_path / 'alone'))
-  together = train.train_population([stopping, going_on],
-                                    [str(tmp_path / 'a'), str(tmp_path / 'b')])
+  with caplog.at_level(logging.INFO):
+    together = train.train_population([stopping, going_on],
+                                      [str(tmp_path / 'a'), str(tmp_path / 'b')])
+  # Once one member stops, the progress line counts the sequences of the other only.
+  progress = [r.getMessage() for r in caplog.records if 'steps/s per member' in r.getMessage()]
+  assert 'sequences/s for all 2' in progress[0]
+  assert '(1 of 2 training)' in progress[-1] and 'sequences/s for the 1 training' in progress[-1]
   assert together[0].outcome() == {**alone.outcome(), 'population_size': 2}
   assert together[0].stopped_by == 'patience' and together[1].steps > together[0].steps
   # The stopped member's curve ends where it stopped; the other goes on.
