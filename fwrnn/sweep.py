@@ -76,13 +76,21 @@ def member_name(overrides: dict) -> str:
   return ','.join(parts) or 'base'
 
 
-def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str) -> list[dict]:
+def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str,
+              only: list[dict] | None = None) -> list[dict]:
   """Trains every member not yet done, population by population; returns all members' rows.
 
-  sweep.csv is rewritten after every population with the members finished so far."""
+  With `only` (alternatives of {field: value}, as parse_grid gives them), trains just the
+  members that match one of them, so that parts of a sweep can run at different times or
+  on different machines. sweep.csv is rewritten after every population with every member
+  of the sweep finished so far."""
   if not sweep:
     raise ConfigError('the sweep is empty')
   configs = [member_config(base, overrides) for overrides in sweep]
+  chosen = [any(_matches(config, fields) for fields in only) if only else True
+            for config in configs]
+  if not any(chosen):
+    raise ConfigError(f'--only matches no member of the sweep: {only[0]} and the rest')
   workdirs = [os.path.join(sweep_dir, member_name(overrides)) for overrides in sweep]
   if len(set(workdirs)) != len(workdirs):
     raise ConfigError('the sweep lists the same member twice')
@@ -92,7 +100,7 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
   for i, config in enumerate(configs):
     groups.setdefault(train.population_key(config), []).append(i)
   for number, members in enumerate(groups.values(), 1):
-    todo = [i for i in members if not _finished(configs[i], workdirs[i])]
+    todo = [i for i in members if chosen[i] and not _finished(configs[i], workdirs[i])]
     if todo:
       logging.info('Population %d/%d: %d members, %s R=%d', number, len(groups), len(todo),
                    configs[todo[0]].model.name, configs[todo[0]].model.hidden_size)
@@ -100,6 +108,15 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
     rows = _finished_rows(sweep, configs, workdirs)
     write_csv(rows, os.path.join(sweep_dir, SWEEP_CSV))  # after every population: partial sweeps
   return rows
+
+
+def _matches(config: ml_collections.ConfigDict, fields: dict) -> bool:
+  """Whether the config has each of the fields ('train.learning_rate': 1e-3, …) at that value."""
+  flat = run_dir.flatten_config(config)
+  unknown = [field for field in fields if field not in flat]
+  if unknown:
+    raise ConfigError(f'--only field {unknown[0]} is not a config field')
+  return all(flat[field] == value for field, value in fields.items())
 
 
 def _finished_rows(sweep: list[dict], configs, workdirs) -> list[dict]:

@@ -4,7 +4,8 @@ The sweep is the config file's get_sweep(), or --grid='seed=0,1,2 train.learning
 Members that differ only in seed, learning rate, λ or η train together as one population,
 sharded over every device; on a CPU each core is made a device. Every member gets a run
 directory under --sweep_dir and one row in <sweep_dir>/sweep.csv. Running the command
-again resumes an interrupted sweep. On several hosts, start the same command on each with
+again resumes an interrupted sweep; --only='model.name=alstm seed=0,1' trains a part of it
+(on another machine, or at another time) and still lists every finished member. On several hosts, start the same command on each with
 --multihost and the JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID variables
 set (or under SLURM, Open MPI or on a Cloud TPU, none of them); the members spread over every
 host's devices, and the first host writes the logs and results.
@@ -22,6 +23,8 @@ from fwrnn.errors import FwrnnError
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file of the sweep.')
 _GRID = flags.DEFINE_string('grid', None, "Product grid, e.g. 'seed=0,1,2 model.fast_lr=0.25,0.5'; "
                             "default: the config file's get_sweep().")
+_ONLY = flags.DEFINE_string('only', None, "Train only the members matching, e.g. "
+                            "'model.name=alstm train.learning_rate=1e-3,3e-3' (the others wait).")
 _SWEEP_DIR = flags.DEFINE_string('sweep_dir', None, 'Where the members go (default sweeps/<config>).')
 _MULTIHOST = flags.DEFINE_bool('multihost', False, 'Join the other hosts (jax.distributed) first.')
 flags.mark_flags_as_required(['config'])
@@ -42,7 +45,8 @@ def main(argv):
       sys.exit(f'error: {config_path} defines no get_sweep(); give --grid')
     name = os.path.splitext(os.path.basename(config_path))[0]
     sweep_dir = _SWEEP_DIR.value or os.path.join('sweeps', name)
-    rows = sweep.run_sweep(_CONFIG.value, members, sweep_dir)
+    only = sweep.parse_grid(_ONLY.value) if _ONLY.value else None
+    rows = sweep.run_sweep(_CONFIG.value, members, sweep_dir, only)
   except FwrnnError as e:
     sys.exit(f'error: {e}')
   if population.writes_files():

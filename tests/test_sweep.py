@@ -58,6 +58,22 @@ def test_population_member_equals_the_same_run_alone(tmp_path):
   assert len(sweep.read_csv(str(tmp_path / 'sweep' / sweep.SWEEP_CSV))) == 3
 
 
+def test_only_trains_the_matching_part_of_a_sweep_and_lists_every_finished_member(tmp_path):
+  base = assoc_recall.get_config('tiny')
+  base.train.num_steps = 4
+  members = [{'model.name': name, 'seed': seed} for name in ('irnn', 'lstm') for seed in (0, 1)]
+  with pytest.raises(ConfigError, match='--only field model.nme is not a config field'):
+    sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('model.nme=irnn'))
+  with pytest.raises(ConfigError, match='--only matches no member of the sweep'):
+    sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('model.name=alstm'))
+  part = sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('model.name=irnn seed=1'))
+  assert [(r['model.name'], r['seed']) for r in part] == [('irnn', 1)]
+  assert sorted(os.listdir(tmp_path)) == ['name=irnn,seed=1', sweep.SWEEP_CSV]
+  rest = sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('seed=0,1'))
+  assert len(rest) == 4 and len(sweep.read_csv(str(tmp_path / sweep.SWEEP_CSV))) == 4
+  assert rest[1] == part[0]  # the member already finished was not trained again
+
+
 def test_devices_go_to_members_first_and_split_batches_when_left_over():
   assert population.mesh_layout(2, 16, 128) == (2, 1)
   assert population.mesh_layout(2, 1, 128) == (1, 2)
