@@ -23,7 +23,7 @@ import ml_collections
 from configs import assoc_recall
 
 MODELS = ('lstm', 'fast_weights', 'irnn', 'alstm')  # the A-LSTM, dearest per step, last
-HIDDEN_SIZES = (50, 100, 20)  # R = 50 (Figure 2) first
+HIDDEN_SIZES = (50, 20, 100)  # R = 50 (Figure 2) first, R = 100 (the dearest) last
 LEARNING_RATES = (1e-3, 3e-3)
 LOW_RATE_AT_100 = 3e-4
 SEEDS = (0, 1, 2)
