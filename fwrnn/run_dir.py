@@ -72,6 +72,22 @@ def read_results(workdir: str) -> RunResults:
     raise RunError(f'{path} is damaged: {e}') from None
 
 
+def finished_steps(workdir: str) -> int | None:
+  """The steps of the finished run whose intact results.json workdir holds, else None."""
+  if not os.path.exists(os.path.join(workdir, RESULTS_FILE)):
+    return None
+  try:
+    return read_results(workdir).steps
+  except RunError:
+    return None
+
+
+def has_checkpoints(workdir: str) -> bool:
+  """Whether workdir holds any checkpoint (intact or not)."""
+  folder = os.path.join(workdir, 'checkpoints')
+  return os.path.isdir(folder) and any(name.isdigit() for name in os.listdir(folder))
+
+
 def differing_field(old: ml_collections.ConfigDict, new: ml_collections.ConfigDict):
   """The first field (outside RESUMABLE_FIELDS) in which two configs differ, with both values;
   None if they are the same experiment."""
@@ -114,7 +130,7 @@ class RunDir:
         field, old, new = differs
         raise RunError(f'{self.path} holds a run with {field}={old!r}, not {new!r}; '
                        'choose another --workdir to start a new run')
-    elif _has_checkpoints(self.path):
+    elif has_checkpoints(self.path):
       raise RunError(f'{self.path} has checkpoints but no config.json to tell which experiment '
                      'they belong to; put its config.json back or choose another --workdir')
     if self.writes:
@@ -126,7 +142,13 @@ class RunDir:
 
   def restart_at(self, step: int) -> None:
     """Drops the rows after step from every curve (*_curve.csv; they are redone when a run
-    resumes)."""
+    resumes). RunError rather than start a finished run again from step 0, which would lose
+    its curve: with no checkpoint left (another machine, or deleted), it cannot continue."""
+    finished = finished_steps(self.path)
+    if step == 0 and finished is not None:
+      raise RunError(f'{self.path} holds a finished run of {finished} steps but no checkpoint to '
+                     f'continue it from; to train it again from step 0, move its {RESULTS_FILE} '
+                     f'and {CURVE_FILE} away, or choose another --workdir')
     if not self.writes or not os.path.isdir(self.path):
       return
     for name in os.listdir(self.path):
@@ -235,8 +257,3 @@ class WallClock:
     """Records each run's wall time beside its checkpoint of steps[i]."""
     for run, step, seconds in zip(self.runs, steps, self.seconds()):
       run.record_seconds(int(step), float(seconds))
-
-
-def _has_checkpoints(workdir: str) -> bool:
-  folder = os.path.join(workdir, 'checkpoints')
-  return os.path.isdir(folder) and any(name.isdigit() for name in os.listdir(folder))

@@ -96,6 +96,7 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
     raise ConfigError('the sweep lists the same member twice')
   for overrides, config, workdir in zip(sweep, configs, workdirs):
     _check_same_experiment(member_name(overrides), config, workdir)
+    _warn_if_stranded(config, workdir)
   groups: dict[str, list[int]] = {}
   for i, config in enumerate(configs):
     groups.setdefault(train.population_key(config), []).append(i)
@@ -137,15 +138,28 @@ def _check_same_experiment(name: str, config: ml_collections.ConfigDict, workdir
 
 def _finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
   """Whether the member has intact results of all its steps or was stopped by patience (a
-  longer num_steps continues a run that reached it; a damaged results.json is trained again
-  and rewritten)."""
+  longer num_steps continues a run that reached it, if its checkpoints are there; a damaged
+  results.json is trained again and rewritten)."""
   if not os.path.exists(os.path.join(workdir, run_dir.RESULTS_FILE)):
     return False
   try:
     results = run_dir.read_results(workdir)
   except RunError:
     return False
-  return results.stopped_by == 'patience' or results.steps >= config.train.num_steps
+  return (results.stopped_by == 'patience' or results.steps >= config.train.num_steps
+          or not run_dir.has_checkpoints(workdir))
+
+
+def _warn_if_stranded(config: ml_collections.ConfigDict, workdir: str) -> None:
+  """Warns of a member that reached an older, lower num_steps and has no checkpoint to go on
+  from: it is kept as it is, not trained again from step 0 over its results."""
+  steps = run_dir.finished_steps(workdir)
+  if (steps is not None and steps < config.train.num_steps
+      and run_dir.read_results(workdir).stopped_by != 'patience'
+      and not run_dir.has_checkpoints(workdir)):
+    logging.warning('%s: kept at its %d steps, below train.num_steps=%d, since it has no '
+                    'checkpoint to continue from (move its %s away to train it again from step '
+                    '0)', workdir, steps, config.train.num_steps, run_dir.RESULTS_FILE)
 
 
 def write_csv(rows: list[dict], path: str) -> None:

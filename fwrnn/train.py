@@ -217,8 +217,9 @@ def restore_population(runs: list[RunDir], state, population: Population):
   while True:
     common = max(set.intersection(*intact), default=None)
     for run in runs:
+      run.restart_at(common or 0)  # first: it refuses to restart a finished run from step 0
+    for run in runs:
       run.checkpoints.delete_after(common)  # newer ones are recomputed, identically
-      run.restart_at(common or 0)
     if common is None:
       return state
     fresh = population_lib.unstack(population.to_host(state), len(runs))

@@ -147,6 +147,27 @@ def test_a_damaged_results_file_is_kept_aside_and_rewritten(reference, tmp_path)
   assert run_dir.read_results(workdir).outcome() == reference['short'].outcome()
 
 
+def test_a_finished_run_without_checkpoints_is_never_trained_again_over_its_results(
+    tmp_path, caplog):
+  """Given more steps where its checkpoints are gone (another machine), a run refuses to start
+  again from step 0, and a sweep keeps the member as it is and trains the others on."""
+  grid = [{'seed': 0}, {'seed': 1}]
+  rows = sweep.run_sweep(tiny(num_steps=20), grid, str(tmp_path))
+  workdir = rows[0]['workdir']
+  shutil.rmtree(os.path.join(workdir, 'checkpoints'))
+  with open(os.path.join(workdir, run_dir.CURVE_FILE)) as f:
+    curve = f.read()
+  with pytest.raises(RunError, match='holds a finished run of 20 steps but no checkpoint to '
+                                     'continue it from'):
+    train.train_and_evaluate(tiny(num_steps=40), workdir)
+  again = sweep.run_sweep(tiny(num_steps=40), grid, str(tmp_path))
+  assert [r['steps'] for r in again] == [20, 40]
+  assert 'kept at its 20 steps, below train.num_steps=40' in caplog.text
+  with open(os.path.join(workdir, run_dir.CURVE_FILE)) as f:
+    assert f.read() == curve
+  assert again[0] == rows[0]
+
+
 def test_a_sweep_never_reports_another_experiments_results(tmp_path):
   sweep_dir = str(tmp_path / 'sweep')
   grid = [{'seed': 0}, {'seed': 1}]
