@@ -93,19 +93,25 @@ def paper_cells(rows: list[dict], table: PaperTable) -> list[dict]:
 
 
 def population_wall_seconds(rows: list[dict]) -> dict:
-  """{(model, R, members): wall seconds} of each population of a paper sweep: its longest
-  member's train_seconds.
+  """{(model, R, members): wall seconds} of each population of a paper sweep: the sum over
+  the parts that started training apart (sweep.py --only) of each part's longest member's
+  train_seconds.
 
   A paper sweep trains the members of one model and size as one population; a population
   resumed or extended later (a higher ceiling) keeps counting its wall time from its
-  checkpoints, so its longest member's time is the population's."""
+  checkpoints, so its longest member's time is the part's. Members that started together
+  share `started` (empty for runs from before it was recorded: they count as one part)."""
   longest, size = collections.defaultdict(float), collections.Counter()
   for row in rows:
     key = (row['model'], row['hidden_size'])
-    longest[key] = max(longest[key], row['train_seconds'])
+    part = key + (row.get('started') or '',)
+    longest[part] = max(longest[part], row['train_seconds'])
     size[key] += 1
+  total = collections.defaultdict(float)
+  for (model, hidden, _), seconds in longest.items():
+    total[model, hidden] += seconds
   return {(model, hidden, size[model, hidden]): seconds
-          for (model, hidden), seconds in longest.items()}
+          for (model, hidden), seconds in total.items()}
 
 
 def training_wall_seconds(rows: list[dict]) -> float:

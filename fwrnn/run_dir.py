@@ -8,6 +8,7 @@
     <workdir>/wall_time.json   wall time spent on the run up to its newest checkpoint
 """
 
+import datetime
 import json
 import os
 import time
@@ -210,24 +211,26 @@ class RunDir:
         logging.info('%s: kept the earlier results as %s', self.path, kept)
     results.write(path)
 
-  def recorded_seconds(self) -> float:
-    """The wall time recorded with the newest checkpoint (by whichever process saved it); 0
-    if none was recorded, or if the record is damaged (with a warning)."""
+  def recorded_time(self) -> tuple[float, str]:
+    """The wall time recorded with the newest checkpoint (by whichever process saved it) and
+    when the run first started ('' where that was not recorded); (0, '') if nothing was
+    recorded, or if the record is damaged (with a warning)."""
     path = os.path.join(self.path, WALL_TIME_FILE)
     try:
       with open(path) as f:
-        return float(json.load(f)['seconds'])
+        record = json.load(f)
+      return float(record['seconds']), str(record.get('started', ''))
     except FileNotFoundError:
-      return 0.0
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as e:
+      return 0.0, ''
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
       logging.warning('%s is damaged (%s); the wall time of this run counts from now', path, e)
-      return 0.0
+      return 0.0, ''
 
-  def record_seconds(self, step: int, seconds: float) -> None:
-    """Records the wall time spent up to the checkpoint of step."""
+  def record_time(self, step: int, seconds: float, started: str) -> None:
+    """Records the wall time spent up to the checkpoint of step, and when the run started."""
     if self.writes:
       write_atomically(os.path.join(self.path, WALL_TIME_FILE),
-                       json.dumps({'step': step, 'seconds': seconds}))
+                       json.dumps({'step': step, 'seconds': seconds, 'started': started}))
 
   def _free_name(self, stem: str) -> str:
     kept, suffix = os.path.join(self.path, f'{stem}.json'), 1
@@ -242,12 +245,16 @@ class RunDir:
 
 
 class WallClock:
-  """The wall time spent on a population of runs over every process that trained it: what
-  their directories recorded with the checkpoint they resumed from, plus this process's."""
+  """The wall time spent on a population of runs over every process that trained it (what
+  their directories recorded with the checkpoint they resumed from, plus this process's), and
+  when each run first started (UTC): members that started together share it."""
 
   def __init__(self, runs: list[RunDir], started: float, resumed: bool):
     self.runs, self.started = runs, started
-    self.earlier = np.array([run.recorded_seconds() if resumed else 0.0 for run in runs])
+    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='milliseconds')
+    recorded = [run.recorded_time() if resumed else (0.0, now) for run in runs]
+    self.earlier = np.array([seconds for seconds, _ in recorded])
+    self.first_started = [first for _, first in recorded]
 
   def seconds(self) -> np.ndarray:
     """Each run's wall time so far."""
@@ -255,5 +262,5 @@ class WallClock:
 
   def record(self, steps) -> None:
     """Records each run's wall time beside its checkpoint of steps[i]."""
-    for run, step, seconds in zip(self.runs, steps, self.seconds()):
-      run.record_seconds(int(step), float(seconds))
+    for run, step, seconds, first in zip(self.runs, steps, self.seconds(), self.first_started):
+      run.record_time(int(step), float(seconds), first)

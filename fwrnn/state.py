@@ -129,8 +129,10 @@ class RunResults:
   compile_seconds: float
   machine: str = ''             # where it trained (the last part, if it was resumed)
   stopped_by: str = 'num_steps'  # 'patience' (steps is where it stopped) or 'num_steps'
+  started: str = ''             # UTC time its training first started, shared by the members
+                                # that started together ('' for runs from before it was kept)
 
-  TIMING = ('train_seconds', 'steps_per_second', 'compile_seconds', 'machine')
+  TIMING = ('train_seconds', 'steps_per_second', 'compile_seconds', 'machine', 'started')
 
   def outcome(self) -> dict:
     """Every field but the timings: equal for a resumed run and one that never stopped."""

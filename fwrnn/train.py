@@ -124,7 +124,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
     stop_population(runs, state, population, step, stop.signal_name, clock)
   test = program.evaluate(state.best_params, members, *population.replicate(tuple(splits.test)))
   results = _results(configs, population.to_host(state), population.to_host(test), progress,
-                     population.device_count, program.compile_seconds, clock.seconds())
+                     population.device_count, program.compile_seconds, clock)
   for run, result in zip(runs, results):
     _finish(run, result)
   return results
@@ -182,9 +182,9 @@ def stop_population(runs: list[RunDir], state, population: Population, step: int
 
 
 def _results(configs, final, test, progress: Progress, devices: int, compile_seconds: float,
-             train_seconds) -> list[RunResults]:
+             clock: WallClock) -> list[RunResults]:
   """Every member's RunResults from the host copies of its final state and test evaluation."""
-  machine = machine_name()
+  machine, seconds = machine_name(), clock.seconds()
   return [RunResults(
       task=c.task, model=c.model.name, hidden_size=c.model.hidden_size, seed=c.seed,
       learning_rate=c.train.learning_rate, fast_decay=c.model.fast_decay,
@@ -195,7 +195,7 @@ def _results(configs, final, test, progress: Progress, devices: int, compile_sec
       valid_error=float(final.best_valid_error[i]),
       diverged_at_step=int(progress.diverged_at[i]) if progress.diverged_at[i] >= 0 else None,
       population_size=len(configs), devices=devices,
-      train_seconds=float(train_seconds[i]),
+      train_seconds=float(seconds[i]), started=clock.first_started[i],
       steps_per_second=progress.steps / progress.seconds if progress.seconds else None,
       compile_seconds=compile_seconds, machine=machine) for i, c in enumerate(configs)]
 

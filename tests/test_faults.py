@@ -201,12 +201,15 @@ def test_an_interrupt_stops_at_a_step_saves_and_resumes_exactly(reference, tmp_p
   assert 'run the same command again to resume' in last
   stopped_at = int(last.split(' at step ')[1].split(';')[0])
   assert str(stopped_at) in os.listdir(workdir / 'checkpoints')
-  assert json.loads((workdir / 'wall_time.json').read_text())['step'] == stopped_at
+  recorded = json.loads((workdir / 'wall_time.json').read_text())
+  assert recorded['step'] == stopped_at
   assert not any('tmp' in n for n in os.listdir(workdir / 'checkpoints'))
   finished = start_training(workdir, *LONG)
   _, err = finished.communicate(timeout=300)
   assert finished.returncode == 0, err[-2000:]
-  assert run_dir.read_results(str(workdir)).outcome() == reference['long'].outcome()
+  results = run_dir.read_results(str(workdir))
+  assert results.outcome() == reference['long'].outcome()
+  assert results.started == recorded['started'] and results.train_seconds > recorded['seconds']
 
 
 def test_a_report_writes_beside_its_sweep_and_never_replaces_a_file(tmp_path):

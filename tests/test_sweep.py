@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from configs import assoc_recall, table1
-from fwrnn import population, sweep, tasks, train
+from fwrnn import population, report, sweep, tasks, train
 from fwrnn.checkpoints import Checkpoints
 from fwrnn.errors import ConfigError
 from fwrnn.state import Member
@@ -72,6 +72,10 @@ def test_only_trains_the_matching_part_of_a_sweep_and_lists_every_finished_membe
   rest = sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('seed=0,1'))
   assert len(rest) == 4 and len(sweep.read_csv(str(tmp_path / sweep.SWEEP_CSV))) == 4
   assert rest[1] == part[0]  # the member already finished was not trained again
+  assert len({r['started'] for r in rest}) == 3  # irnn seed 1; later irnn seed 0; the LSTMs
+  wall = report.population_wall_seconds(rest)
+  assert wall['irnn', 8, 2] == pytest.approx(part[0]['train_seconds'] + max(
+      r['train_seconds'] for r in rest if r['model.name'] == 'irnn' and r['seed'] == 0))
 
 
 def test_devices_go_to_members_first_and_split_batches_when_left_over():
