@@ -152,7 +152,8 @@ def paper_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
                  f'{", ".join(map(str, c["seeds"]))} | {stops} |')
   lines += ['', 'Training wall time per population (its longest member\'s, over every process '
             'that trained it, compilation included; a population ends when its last member '
-            'stops):', '', '| model | R | members | wall time (min) |',
+            'stops; one trained in parts, sweep.py --only, adds up its parts):', '',
+            '| model | R | members | wall time (min) |',
             '|---|---:|---:|---:|']
   for (model, hidden, size), seconds in sorted(population_wall_seconds(rows).items(),
                                                key=lambda item: _cell_order(item[0])):
