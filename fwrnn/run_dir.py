@@ -73,12 +73,12 @@ def read_results(workdir: str) -> RunResults:
     raise RunError(f'{path} is damaged: {e}') from None
 
 
-def finished_steps(workdir: str) -> int | None:
-  """The steps of the finished run whose intact results.json workdir holds, else None."""
+def intact_results(workdir: str) -> RunResults | None:
+  """The results of the finished run in workdir; None if it has none or they are damaged."""
   if not os.path.exists(os.path.join(workdir, RESULTS_FILE)):
     return None
   try:
-    return read_results(workdir).steps
+    return read_results(workdir)
   except RunError:
     return None
 
@@ -145,9 +145,9 @@ class RunDir:
     """Drops the rows after step from every curve (*_curve.csv; they are redone when a run
     resumes). RunError rather than start a finished run again from step 0, which would lose
     its curve: with no checkpoint left (another machine, or deleted), it cannot continue."""
-    finished = finished_steps(self.path)
+    finished = intact_results(self.path)
     if step == 0 and finished is not None:
-      raise RunError(f'{self.path} holds a finished run of {finished} steps but no checkpoint to '
+      raise RunError(f'{self.path} holds a finished run of {finished.steps} steps but no checkpoint to '
                      f'continue it from; to train it again from step 0, move its {RESULTS_FILE} '
                      f'and {CURVE_FILE} away, or choose another --workdir')
     if not self.writes or not os.path.isdir(self.path):

@@ -20,7 +20,8 @@ import ml_collections
 from absl import logging
 
 from fwrnn import run_dir, train
-from fwrnn.errors import ConfigError, RunError
+from fwrnn.errors import ConfigError
+from fwrnn.state import RunResults
 
 SWEEP_CSV = 'sweep.csv'
 
@@ -87,7 +88,7 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
   if not sweep:
     raise ConfigError('the sweep is empty')
   configs = [member_config(base, overrides) for overrides in sweep]
-  chosen = [any(_matches(config, fields) for fields in only) if only else True
+  chosen = [_matches(run_dir.flatten_config(config), only) if only else True
             for config in configs]
   if not any(chosen):
     raise ConfigError(f'--only matches no member of the sweep: {only[0]} and the rest')
@@ -111,13 +112,15 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
   return rows
 
 
-def _matches(config: ml_collections.ConfigDict, fields: dict) -> bool:
-  """Whether the config has each of the fields ('train.learning_rate': 1e-3, …) at that value."""
-  flat = run_dir.flatten_config(config)
-  unknown = [field for field in fields if field not in flat]
-  if unknown:
-    raise ConfigError(f'--only field {unknown[0]} is not a config field')
-  return all(flat[field] == value for field, value in fields.items())
+def _matches(flat_config: dict, alternatives: list[dict]) -> bool:
+  """Whether the config has each field of some alternative ('train.learning_rate': 1e-3, …)
+  at that value."""
+  for fields in alternatives:
+    unknown = [field for field in fields if field not in flat_config]
+    if unknown:
+      raise ConfigError(f'--only field {unknown[0]} is not a config field')
+  return any(all(flat_config[field] == value for field, value in fields.items())
+             for fields in alternatives)
 
 
 def _finished_rows(sweep: list[dict], configs, workdirs) -> list[dict]:
@@ -140,26 +143,24 @@ def _finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
   """Whether the member has intact results of all its steps or was stopped by patience (a
   longer num_steps continues a run that reached it, if its checkpoints are there; a damaged
   results.json is trained again and rewritten)."""
-  if not os.path.exists(os.path.join(workdir, run_dir.RESULTS_FILE)):
-    return False
-  try:
-    results = run_dir.read_results(workdir)
-  except RunError:
-    return False
-  return (results.stopped_by == 'patience' or results.steps >= config.train.num_steps
-          or not run_dir.has_checkpoints(workdir))
+  results = run_dir.intact_results(workdir)
+  return results is not None and (_reached_its_end(results, config)
+                                  or not run_dir.has_checkpoints(workdir))
+
+
+def _reached_its_end(results: RunResults, config: ml_collections.ConfigDict) -> bool:
+  return results.stopped_by == 'patience' or results.steps >= config.train.num_steps
 
 
 def _warn_if_stranded(config: ml_collections.ConfigDict, workdir: str) -> None:
   """Warns of a member that reached an older, lower num_steps and has no checkpoint to go on
   from: it is kept as it is, not trained again from step 0 over its results."""
-  steps = run_dir.finished_steps(workdir)
-  if (steps is not None and steps < config.train.num_steps
-      and run_dir.read_results(workdir).stopped_by != 'patience'
+  results = run_dir.intact_results(workdir)
+  if (results is not None and not _reached_its_end(results, config)
       and not run_dir.has_checkpoints(workdir)):
     logging.warning('%s: kept at its %d steps, below train.num_steps=%d, since it has no '
                     'checkpoint to continue from (move its %s away to train it again from step '
-                    '0)', workdir, steps, config.train.num_steps, run_dir.RESULTS_FILE)
+                    '0)', workdir, results.steps, config.train.num_steps, run_dir.RESULTS_FILE)
 
 
 def write_csv(rows: list[dict], path: str) -> None:

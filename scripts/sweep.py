@@ -5,8 +5,9 @@ Members that differ only in seed, learning rate, λ or η train together as one 
 sharded over every device; on a CPU each core is made a device. Every member gets a run
 directory under --sweep_dir and one row in <sweep_dir>/sweep.csv. Running the command
 again resumes an interrupted sweep; --only='model.name=alstm seed=0,1' trains a part of it
-(on another machine, or at another time) and still lists every finished member. On several hosts, start the same command on each with
---multihost and the JAX_COORDINATOR_ADDRESS, JAX_NUM_PROCESSES and JAX_PROCESS_ID variables
+(on another machine, or at another time) and still lists every finished member. On several
+hosts, start the same command on each with --multihost and the JAX_COORDINATOR_ADDRESS,
+JAX_NUM_PROCESSES and JAX_PROCESS_ID variables
 set (or under SLURM, Open MPI or on a Cloud TPU, none of them); the members spread over every
 host's devices, and the first host writes the logs and results.
 """
