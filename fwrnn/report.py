@@ -8,6 +8,7 @@ typed in except the paper's own numbers, for comparison.
 
 import collections
 import dataclasses
+import datetime
 import os
 
 import numpy as np
@@ -93,25 +94,38 @@ def paper_cells(rows: list[dict], table: PaperTable) -> list[dict]:
 
 
 def population_wall_seconds(rows: list[dict]) -> dict:
-  """{(model, R, members): wall seconds} of each population of a paper sweep: the sum over
-  the parts that started training apart (sweep.py --only) of each part's longest member's
-  train_seconds.
+  """{(model, R, members): wall seconds} of each population of a paper sweep: the time during
+  which any of its parts (sweep.py --only) was training, so parts trained side by side count
+  once and parts trained one after another add up.
 
   A paper sweep trains the members of one model and size as one population; a population
   resumed or extended later (a higher ceiling) keeps counting its wall time from its
-  checkpoints, so its longest member's time is the part's. Members that started together
-  share `started` (empty for runs from before it was recorded: they count as one part)."""
+  checkpoints, so its longest member's time is the part's, and the part is taken to span that
+  long from when it first started. Members that started together share `started` (empty for
+  runs from before it was recorded: such a part counts on its own)."""
   longest, size = collections.defaultdict(float), collections.Counter()
   for row in rows:
     key = (row['model'], row['hidden_size'])
     part = key + (row.get('started') or '',)
     longest[part] = max(longest[part], row['train_seconds'])
     size[key] += 1
-  total = collections.defaultdict(float)
-  for (model, hidden, _), seconds in longest.items():
-    total[model, hidden] += seconds
-  return {(model, hidden, size[model, hidden]): seconds
-          for (model, hidden), seconds in total.items()}
+  parts = collections.defaultdict(list)
+  for (model, hidden, started), seconds in longest.items():
+    parts[model, hidden].append((started, seconds))
+  return {(model, hidden, size[model, hidden]): _seconds_covered(spans)
+          for (model, hidden), spans in parts.items()}
+
+
+def _seconds_covered(parts: list[tuple[str, float]]) -> float:
+  """Length of the union of the spans (started, seconds) that start at an ISO time; a span
+  without a start is added on its own."""
+  covered = sum(seconds for started, seconds in parts if not started)
+  reach = -np.inf
+  for start, seconds in sorted((datetime.datetime.fromisoformat(started).timestamp(), seconds)
+                               for started, seconds in parts if started):
+    covered += max(0.0, start + seconds - max(start, reach))
+    reach = max(reach, start + seconds)
+  return covered
 
 
 def training_wall_seconds(rows: list[dict]) -> float:
@@ -152,7 +166,8 @@ def paper_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
                  f'{", ".join(map(str, c["seeds"]))} | {stops} |')
   lines += ['', 'Training wall time per population (its longest member\'s, over every process '
             'that trained it, compilation included; a population ends when its last member '
-            'stops; one trained in parts, sweep.py --only, adds up its parts):', '',
+            'stops; one trained in parts, sweep.py --only, counts the time during which any part '
+            'trained: parts one after another add up, parts side by side count once):', '',
             '| model | R | members | wall time (min) |',
             '|---|---:|---:|---:|']
   for (model, hidden, size), seconds in sorted(population_wall_seconds(rows).items(),

@@ -247,12 +247,15 @@ class RunDir:
 class WallClock:
   """The wall time spent on a population of runs over every process that trained it (what
   their directories recorded with the checkpoint they resumed from, plus this process's), and
-  when each run first started (UTC): members that started together share it."""
+  when each run first started (UTC, the moment its wall time counts from): members that
+  started together share it."""
 
   def __init__(self, runs: list[RunDir], started: float, resumed: bool):
     self.runs, self.started = runs, started
-    now = datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='milliseconds')
-    recorded = [run.recorded_time() if resumed else (0.0, now) for run in runs]
+    counting_since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
+        seconds=time.perf_counter() - started)
+    since = counting_since.isoformat(timespec='milliseconds')
+    recorded = [run.recorded_time() if resumed else (0.0, since) for run in runs]
     self.earlier = np.array([seconds for seconds, _ in recorded])
     self.first_started = [first for _, first in recorded]
 

@@ -47,6 +47,15 @@ def test_table1_markdown_says_where_each_run_stopped_and_what_each_population_co
   assert '| 0 | 100,000 (ceiling) |' in text
 
 
+def test_population_wall_time_counts_parts_trained_side_by_side_once():
+  rows = [run('alstm', 100, 1e-3, s, 1.0, 1.0) for s in range(4)]  # 60, 120, 180, 240 s
+  for row, started in zip(rows, ('', '2026-12-01T10:00:00+00:00', '2026-12-01T10:01:00+00:00',
+                                 '2026-12-01T11:00:00+00:00')):
+    row['started'] = started
+  # 60 s without a start; 10:00-10:02 and 10:01-10:04 overlap: 240 s; then 11:00-11:04
+  assert report.population_wall_seconds(rows) == {('alstm', 100, 4): 60 + 240 + 240}
+
+
 @pytest.fixture(scope='module')
 def tiny_sweep(tmp_path_factory):
   """A finished sweep of 2 learning rates × 2 seeds: its directory and rows."""
