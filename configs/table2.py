@@ -11,8 +11,9 @@ lowest mean validation error is reported. Every run stops after the base config'
 (10 evaluations of 1,000 steps without a lower validation error) or at 200,000 steps: the
 first ceiling, 50,000, stopped the first run (fast weights at 100 units, rate 1e-3, η 0.5)
 one evaluation before its patience would have, so it was raised, clear of where runs stop,
-before the others were trained. The populations train model by model, the ConvNet last: on a CPU its convolutions make it by far
-the dearest (the README's ConvNet paragraph has the speeds), so its row is for a GPU.
+before the others were trained. The populations train model by model, the ConvNet last: on a
+CPU its convolutions make it by far the dearest (the README's ConvNet paragraph has the
+speeds), so its row is for a GPU.
 """
 
 import ml_collections
