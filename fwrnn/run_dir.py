@@ -147,9 +147,9 @@ class RunDir:
     its curve: with no checkpoint left (another machine, or deleted), it cannot continue."""
     finished = intact_results(self.path)
     if step == 0 and finished is not None:
-      raise RunError(f'{self.path} holds a finished run of {finished.steps} steps but no checkpoint to '
-                     f'continue it from; to train it again from step 0, move its {RESULTS_FILE} '
-                     f'and {CURVE_FILE} away, or choose another --workdir')
+      raise RunError(f'{self.path} holds a finished run of {finished.steps} steps but no '
+                     f'checkpoint to continue it from; to train it again from step 0, move its '
+                     f'{RESULTS_FILE} and {CURVE_FILE} away, or choose another --workdir')
     if not self.writes or not os.path.isdir(self.path):
       return
     for name in os.listdir(self.path):
@@ -252,9 +252,8 @@ class WallClock:
 
   def __init__(self, runs: list[RunDir], started: float, resumed: bool):
     self.runs, self.started = runs, started
-    counting_since = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
-        seconds=time.perf_counter() - started)
-    since = counting_since.isoformat(timespec='milliseconds')
+    since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
+        seconds=time.perf_counter() - started)).isoformat(timespec='milliseconds')
     recorded = [run.recorded_time() if resumed else (0.0, since) for run in runs]
     self.earlier = np.array([seconds for seconds, _ in recorded])
     self.first_started = [first for _, first in recorded]
