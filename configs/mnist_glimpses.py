@@ -25,7 +25,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   config.data.download = False           # Fetch missing files from the standard mirrors.
   config.data.num_valid = 5_000          # Held out of the 60,000 training images.
   config.data.seed = 0                   # The validation images are a function of this seed.
-  config.data.layout = 'hierarchical'    # hierarchical | coarse_then_fine (glimpses.py).
+  config.data.layout = 'hierarchical'    # hierarchical | hierarchical_recall | coarse_then_fine
   config.data.glimpse_size = 7           # G: G×G pixels per glimpse; divides 14.
 
   config.train.num_steps = 100_000       # The most steps (about 230 epochs of 55,000).

@@ -18,7 +18,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   config.task = 'fwrnn.tasks.multipie'
   data = ml_collections.ConfigDict()
   data.dir = 'data/multipie'          # train/, valid/, test/ with one folder per expression.
-  data.layout = 'hierarchical'        # hierarchical | coarse_then_fine (glimpses.py).
+  data.layout = 'hierarchical'        # hierarchical | hierarchical_recall | coarse_then_fine
   data.glimpse_size = 12              # G: G×G pixels per glimpse; divides 24.
   config.data = data
   if variant not in ('', 'tiny'):

@@ -147,16 +147,19 @@ def test_the_24_glimpses_see_every_pixel_once_at_each_scale(name):
   seq = glimpses.layout(name, 28, 7)
   assert len(seq) == 24
   coarse, fine = [g for g in seq if g.scale == 0], [g for g in seq if g.scale == 1]
-  assert len(coarse) == 8 and len(set(coarse)) == 4 and len(fine) == 16 == len(set(fine))
+  recalls = [g for g in seq if g.scale == 2]
+  assert len(coarse) + len(recalls) == 8 and len(set(coarse)) == 4
+  assert len(fine) == 16 == len(set(fine))
   for regions in (set(coarse), fine):
     cover = np.zeros((28, 28), int)
     for g in regions:
       cover[g.top:g.top + g.side, g.left:g.left + g.side] += 1
     assert (cover == 1).all()
-  if name == 'hierarchical':  # per quadrant: coarse, its four patches, coarse again
+  if name.startswith('hierarchical'):  # per quadrant: coarse, its four patches, return to it
+    return_scale = 2 if name == 'hierarchical_recall' else 0
     for q in range(4):
       block = seq[6 * q:6 * q + 6]
-      assert block[0] == block[5] and block[0].scale == 0
+      assert block[0].scale == 0 and block[5] == block[0]._replace(scale=return_scale)
       assert all(g.scale == 1 and block[0].top <= g.top < block[0].top + 14 and
                  block[0].left <= g.left < block[0].left + 14 for g in block[1:5])
 
@@ -174,6 +177,19 @@ def test_a_glimpse_is_its_region_averaged_down_with_its_scale_and_centre():
   uint8 = (image * 255).astype(np.uint8)
   np.testing.assert_allclose(encoder.apply({}, uint8[None]).flat()[0, 8, :49],
                              uint8[0:7, 21:28].ravel() / 255.0, rtol=1e-6)
+
+
+def test_a_recall_step_shows_no_pixels_and_neither_scale_at_its_quadrants_centre():
+  image = np.random.default_rng(0).uniform(0.1, 1, (28, 28)).astype(np.float32)
+  read = lambda name: np.asarray(glimpses.GlimpseSequence(name, 28, 7)
+                                 .apply({}, image[None]).flat())[0]
+  recall, seen = read('hierarchical_recall'), read('hierarchical')
+  returns = [6 * q + 5 for q in range(4)]
+  np.testing.assert_array_equal(recall[returns, :51], 0)
+  np.testing.assert_array_equal(recall[returns, 51:], seen[returns, 51:])
+  assert (seen[returns, :49] > 0).all()
+  others = [t for t in range(24) if t not in returns]
+  np.testing.assert_array_equal(recall[others], seen[others])
 
 
 def test_user_examples_are_read_from_npz_npy_and_png(tmp_path):

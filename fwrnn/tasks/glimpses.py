@@ -7,11 +7,14 @@ does not spell out the order, so the layouts are a reconstruction [choice]:
   'hierarchical' (default): per quadrant, its coarse glimpse, its fine glimpses, then the
                  coarse glimpse again (the net returns to the coarse level): 4 × 6 = 24 for
                  MNIST (S = 28, G = 7).
+  'hierarchical_recall': as 'hierarchical', but the step that returns to the coarse level
+                 shows no pixels (zeros, neither scale, the quadrant's centre): the net must
+                 restore the coarse-level state from its memory rather than see it again.
   'coarse_then_fine': the four coarse glimpses, every fine glimpse, then the four coarse
                  glimpses again: the same 24 glimpses in another order.
 
-Every step gives the G² pixels, the scale (one-hot: coarse, fine) and the glimpse's centre
-(row, column in [0, 1]) as input.
+Every step gives the G² pixels, the scale (one-hot: coarse, fine; a recall step is neither)
+and the glimpse's centre (row, column in [0, 1]) as input.
 """
 
 from typing import NamedTuple
@@ -24,13 +27,14 @@ import numpy as np
 from fwrnn.config_checks import require
 from fwrnn.inputs import Glimpses
 
-LAYOUTS = ('hierarchical', 'coarse_then_fine')
-SCALES = ('coarse', 'fine')
+LAYOUTS = ('hierarchical', 'hierarchical_recall', 'coarse_then_fine')
+SCALES = ('coarse', 'fine', 'recall')
 
 
 class Glimpse(NamedTuple):
   """A square region of the image (top, left, side in pixels) seen at scale (0 coarse, 1
-  fine), averaged down to the glimpse size."""
+  fine), averaged down to the glimpse size; scale 2 (recall) names the region but shows no
+  pixels."""
   scale: int
   top: int
   left: int
@@ -47,6 +51,8 @@ def layout(name: str, image_size: int, glimpse_size: int) -> list[Glimpse]:
            for i in range(per_side) for j in range(per_side)] for top, left in quadrants]
   if name == 'hierarchical':
     return [g for q in range(4) for g in [coarse[q], *fine[q], coarse[q]]]
+  if name == 'hierarchical_recall':
+    return [g for q in range(4) for g in [coarse[q], *fine[q], coarse[q]._replace(scale=2)]]
   if name == 'coarse_then_fine':
     return coarse + [g for quadrant in fine for g in quadrant] + coarse
   raise ValueError(f'unknown glimpse layout {name!r}; known: {", ".join(LAYOUTS)}')
@@ -68,10 +74,13 @@ def where_features(glimpses: list[Glimpse], image_size: int) -> np.ndarray:
 
 def glimpse_pixels(images_BxSxS: jax.Array, glimpses: list[Glimpse],
                    glimpse_size: int) -> jax.Array:
-  """B×T×G×G: every glimpse of every image, each region averaged down to G×G."""
+  """B×T×G×G: every glimpse of every image, each region averaged down to G×G (zeros for a
+  recall step)."""
   batch = images_BxSxS.shape[0]
 
   def one(g: Glimpse):
+    if g.scale == 2:
+      return jnp.zeros((batch, glimpse_size, glimpse_size), images_BxSxS.dtype)
     region = images_BxSxS[:, g.top:g.top + g.side, g.left:g.left + g.side]
     factor = g.side // glimpse_size
     return region.reshape(batch, glimpse_size, factor, glimpse_size, factor).mean((2, 4))
@@ -104,7 +113,9 @@ def step_labels(config, image_size: int) -> list[str]:
 
 
 def step_label(g: Glimpse, image_size: int) -> str:
-  """A short name of a glimpse, e.g. 'coarse q2' or 'fine q2 (7, 14)'."""
+  """A short name of a glimpse, e.g. 'coarse q2', 'fine q2 (7, 14)' or 'recall q2'."""
   half = image_size // 2
   quadrant = 1 + 2 * (g.top // half) + (g.left // half)
-  return f'coarse q{quadrant}' if g.scale == 0 else f'fine q{quadrant} ({g.top}, {g.left})'
+  if g.scale == 1:
+    return f'fine q{quadrant} ({g.top}, {g.left})'
+  return f'{SCALES[g.scale]} q{quadrant}'
