@@ -147,7 +147,7 @@ def test_the_24_glimpses_see_every_pixel_once_at_each_scale(name):
   seq = glimpses.layout(name, 28, 7)
   assert len(seq) == 24
   coarse, fine = [g for g in seq if g.scale == 0], [g for g in seq if g.scale == 1]
-  recalls = [g for g in seq if g.scale == 2]
+  recalls = [g for g in seq if g.scale == glimpses.RECALL]
   assert len(coarse) + len(recalls) == 8 and len(set(coarse)) == 4
   assert len(fine) == 16 == len(set(fine))
   for regions in (set(coarse), fine):
@@ -156,7 +156,7 @@ def test_the_24_glimpses_see_every_pixel_once_at_each_scale(name):
       cover[g.top:g.top + g.side, g.left:g.left + g.side] += 1
     assert (cover == 1).all()
   if name.startswith('hierarchical'):  # per quadrant: coarse, its four patches, return to it
-    return_scale = 2 if name == 'hierarchical_recall' else 0
+    return_scale = glimpses.RECALL if name == 'hierarchical_recall' else 0
     for q in range(4):
       block = seq[6 * q:6 * q + 6]
       assert block[0].scale == 0 and block[5] == block[0]._replace(scale=return_scale)

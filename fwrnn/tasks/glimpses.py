@@ -29,12 +29,12 @@ from fwrnn.inputs import Glimpses
 
 LAYOUTS = ('hierarchical', 'hierarchical_recall', 'coarse_then_fine')
 SCALES = ('coarse', 'fine', 'recall')
+RECALL = SCALES.index('recall')  # the scale of a step that names a region but shows no pixels
 
 
 class Glimpse(NamedTuple):
   """A square region of the image (top, left, side in pixels) seen at scale (0 coarse, 1
-  fine), averaged down to the glimpse size; scale 2 (recall) names the region but shows no
-  pixels."""
+  fine), averaged down to the glimpse size; at scale RECALL it shows no pixels."""
   scale: int
   top: int
   left: int
@@ -52,7 +52,7 @@ def layout(name: str, image_size: int, glimpse_size: int) -> list[Glimpse]:
   if name == 'hierarchical':
     return [g for q in range(4) for g in [coarse[q], *fine[q], coarse[q]]]
   if name == 'hierarchical_recall':
-    return [g for q in range(4) for g in [coarse[q], *fine[q], coarse[q]._replace(scale=2)]]
+    return [g for q in range(4) for g in [coarse[q], *fine[q], coarse[q]._replace(scale=RECALL)]]
   if name == 'coarse_then_fine':
     return coarse + [g for quadrant in fine for g in quadrant] + coarse
   raise ValueError(f'unknown glimpse layout {name!r}; known: {", ".join(LAYOUTS)}')
@@ -79,7 +79,7 @@ def glimpse_pixels(images_BxSxS: jax.Array, glimpses: list[Glimpse],
   batch = images_BxSxS.shape[0]
 
   def one(g: Glimpse):
-    if g.scale == 2:
+    if g.scale == RECALL:
       return jnp.zeros((batch, glimpse_size, glimpse_size), images_BxSxS.dtype)
     region = images_BxSxS[:, g.top:g.top + g.side, g.left:g.left + g.side]
     factor = g.side // glimpse_size
