@@ -49,10 +49,9 @@ def layout(name: str, image_size: int, glimpse_size: int) -> list[Glimpse]:
   coarse = [Glimpse(0, top, left, half) for top, left in quadrants]
   fine = [[Glimpse(1, top + i * glimpse_size, left + j * glimpse_size, glimpse_size)
            for i in range(per_side) for j in range(per_side)] for top, left in quadrants]
-  if name == 'hierarchical':
-    return [g for q in range(4) for g in [coarse[q], *fine[q], coarse[q]]]
-  if name == 'hierarchical_recall':
-    return [g for q in range(4) for g in [coarse[q], *fine[q], coarse[q]._replace(scale=RECALL)]]
+  if name in ('hierarchical', 'hierarchical_recall'):
+    back = [g._replace(scale=RECALL) if name == 'hierarchical_recall' else g for g in coarse]
+    return [g for q in range(4) for g in [coarse[q], *fine[q], back[q]]]
   if name == 'coarse_then_fine':
     return coarse + [g for quadrant in fine for g in quadrant] + coarse
   raise ValueError(f'unknown glimpse layout {name!r}; known: {", ".join(LAYOUTS)}')
