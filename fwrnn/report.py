@@ -148,6 +148,7 @@ def paper_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
       entries.append('–' if c is None else
                      f'{c["test_mean"]:.2f} ± {c["test_std"]:.2f} ({_paper(c["paper"])})')
     lines.append(f'| {LABELS[model]} | ' + ' | '.join(entries) + ' |')
+  lines += ranking_lines(cells)
   lines += ['', 'Updates at which each seed stopped: by patience, or at the ceiling where marked '
             '(ceiling).', '',
             '| model | R | rate chosen (of) | valid error | test error per seed | seeds | '
@@ -176,6 +177,32 @@ def paper_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
   lines += ['', f'Training wall time, all {len(rows)} runs: '
             f'{training_wall_seconds(rows) / 60:.1f} min.', '']
   return '\n'.join(lines)
+
+
+def ranking_lines(cells: list[dict]) -> list[str]:
+  """A markdown table of the models ranked at each size, by our mean test error and by the
+  paper's, over the models of that size that have both (none where fewer than two do)."""
+  rows = []
+  for size in sorted({c['hidden_size'] for c in cells}):
+    both = [c for c in cells if c['hidden_size'] == size and c['paper'] is not None]
+    if len(both) > 1:
+      rows.append(f'| {size} | {_ranked(both, "test_mean", ".2f")} | '
+                  f'{_ranked(both, "paper", "g")} |')
+  if not rows:
+    return []
+  return ['', 'Ranking at each size, lowest mean test error first, over the models trained here '
+          'that the paper reports (= where the shown values are equal):', '',
+          '| R | ours | paper |', '|---:|---|---|', *rows]
+
+
+def _ranked(cells: list[dict], field: str, spec: str) -> str:
+  """'IRNN 1.2 < LSTM 2 = Fast weights 2': the cells in order of field, shown with spec."""
+  shown = [(LABELS[c['model']], format(c[field], spec))
+           for c in sorted(cells, key=lambda c: c[field])]
+  text = ' '.join(shown[0])
+  for before, this in zip(shown, shown[1:]):
+    text += (' = ' if this[1] == before[1] else ' < ') + ' '.join(this)
+  return text
 
 
 def _cell_order(key: tuple):

@@ -148,3 +148,12 @@ def test_the_curves_of_every_cell_show_where_each_seed_stopped_and_why(tmp_path)
   crosses, rings = (c.get_offsets().tolist() for c in first.collections[1:])
   assert crosses == [[2000, 30.0]] and rings == [[3000, 20.0]]
   assert [t.get_text() for t in fig.legends[0].get_texts()] == ['LSTM', 'Fast weights']
+
+
+def test_paper_markdown_ranks_the_models_at_each_size_beside_the_papers_ranking():
+  rows = [run('irnn', 50, 1e-3, 0, 1.0, 3.0), run('lstm', 50, 1e-3, 0, 1.0, 2.0),
+          run('fast_weights', 50, 1e-3, 0, 1.0, 2.001), run('alstm', 20, 1e-3, 0, 1.0, 1.0)]
+  text = report.paper_markdown(report.paper_cells(rows, TABLE1), [], 'header')
+  assert ('| 50 | LSTM 2.00 = Fast weights 2.00 < IRNN 3.00 | '
+          'Fast weights 0 < LSTM 1.85 < IRNN 60.23 |') in text
+  assert not any(line.startswith('| 20 |') for line in text.splitlines())  # one model there
