@@ -6,7 +6,7 @@ r"""Table 2 of the paper: MNIST read as 24 glimpses, every model × {50, 100, 20
 
 Each model and size trains for each learning rate of LEARNING_RATES and each seed as one
 population; fast weights also try each η of FAST_LRS (the paper gives no λ or η for this
-experiment), so they have 2 × 5 settings where the others have 2. The three smaller η were
+experiment), so they have 2 × 6 settings where the others have 2. The four smaller η were
 added after the first runs, one at a time, each when the smallest so far had the lowest
 validation error (the README's Table 2 section says what was tried). The LN-IRNN (the
 fast-weights cell with η = 0: the same layer norm and inner step, no memory) is the control
@@ -27,7 +27,7 @@ from configs import mnist_glimpses
 MODELS = ('fast_weights', 'ln_irnn', 'irnn', 'lstm', 'alstm', 'convnet')  # trained in this order
 HIDDEN_SIZES = (100, 200, 50)
 LEARNING_RATES = (1e-3, 3e-4)
-FAST_LRS = (0.5, 0.1, 0.02, 0.005, 0.001)
+FAST_LRS = (0.5, 0.1, 0.02, 0.005, 0.001, 0.0002)
 SEEDS = (0, 1, 2)
 
 
