@@ -133,20 +133,27 @@ def training_wall_seconds(rows: list[dict]) -> float:
   return sum(population_wall_seconds(rows).values())
 
 
+def _mean_std_text(cell: dict) -> str:
+  """A cell's mean ± std of test error, or its one seed's error marked as such."""
+  if len(cell['test_errors']) == 1:
+    return f'{cell["test_mean"]:.2f} (1 seed)'
+  return f'{cell["test_mean"]:.2f} ± {cell["test_std"]:.2f}'
+
+
 def paper_markdown(cells: list[dict], rows: list[dict], header: str) -> str:
   """The grid beside the paper's, then every cell in detail, then the compute it took."""
   sizes = sorted({c['hidden_size'] for c in cells})
   models = list(dict.fromkeys(c['model'] for c in cells))
   lookup = {(c['model'], c['hidden_size']): c for c in cells}
-  lines = [header, '', 'Test error (%), mean ± std over seeds; the paper\'s number in brackets.',
+  lines = [header, '', 'Test error (%), mean ± std over seeds (one seed: its error, marked); the '
+           'paper\'s number in brackets.',
            '', '| model | ' + ' | '.join(f'R = {r}' for r in sizes) + ' |',
            '|---|' + '---:|' * len(sizes)]
   for model in models:
     entries = []
     for size in sizes:
       c = lookup.get((model, size))
-      entries.append('–' if c is None else
-                     f'{c["test_mean"]:.2f} ± {c["test_std"]:.2f} ({_paper(c["paper"])})')
+      entries.append('–' if c is None else f'{_mean_std_text(c)} ({_paper(c["paper"])})')
     lines.append(f'| {LABELS[model]} | ' + ' | '.join(entries) + ' |')
   lines += ranking_lines(cells)
   lines += ['', 'Updates at which each seed stopped: by patience, or at the ceiling where marked '

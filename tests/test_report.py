@@ -35,6 +35,12 @@ def test_table1_markdown_puts_each_cell_beside_the_paper():
   assert '| Fast weights | 2.00 ± 1.00 (paper 1.81) |' in text
 
 
+def test_table1_markdown_does_not_give_one_seed_a_spread():
+  rows = [run('lstm', 20, 1e-3, 0, 1.0, 2.0)]
+  text = report.paper_markdown(report.paper_cells(rows, TABLE1), [], 'header')
+  assert '| LSTM | 2.00 (1 seed) (paper 60.81) |' in text
+
+
 def test_table1_markdown_says_where_each_run_stopped_and_what_each_population_cost():
   rows = [run('lstm', 50, 1e-3, s, 1.0, 1.0, steps=(s + 1) * 10_000) for s in range(2)]
   rows += [run('lstm', 50, 3e-3, 0, 2.0, 1.0, steps=100_000, stopped_by='num_steps')]
