@@ -64,7 +64,9 @@ def _one_line(error: Exception) -> str:
 def print_help(argv: list[str], doc: str) -> None:
   """The script's usage, its flags, how to override config fields, and the config's fields
   with their defaults and allowed values (from the rules that validation uses)."""
-  from fwrnn import config_checks, run_dir, tasks  # the full library only when asked
+  from fwrnn import tasks  # the full library only when asked
+  from fwrnn.engine import config_checks
+  from fwrnn.engine import run_dir
   lines = [doc.strip(), '', flags.FLAGS.main_module_help().strip(), '',
            'Any config field can be set on the command line: --config.model.hidden_size=20,',
            "--config.train.learning_rate=3e-4. A config file's variant follows a colon:",

@@ -27,7 +27,9 @@ import numpy as np
 from absl import app, flags, logging
 from ml_collections import config_flags
 
-from fwrnn import console, inputs, population, tasks
+from fwrnn import console, tasks
+from fwrnn.layers import inputs
+from fwrnn.engine import population
 from fwrnn.bench import flop_model, measure
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config to time.')

@@ -18,8 +18,9 @@ import time
 
 from absl import app, flags
 
-from fwrnn import console, sweep
-from fwrnn.state import machine_name
+from fwrnn import console
+from fwrnn.engine import sweep
+from fwrnn.engine.state import machine_name
 
 _CONFIG = flags.DEFINE_string('config', None, 'Base config file.')
 _STEPS = flags.DEFINE_integer('steps', 3000, 'Training steps of every member.')

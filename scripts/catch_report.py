@@ -11,8 +11,9 @@ import sys
 
 from absl import app, flags
 
-from fwrnn import console, report
-from fwrnn.rl import catch_report
+from fwrnn import console
+from fwrnn.report import paper as report
+from fwrnn.report import catch as catch_report
 
 _RUNS = flags.DEFINE_string('runs', None, 'Directory holding the Catch run directories.')
 _OUT_DIR = flags.DEFINE_string('out_dir', None, 'Where catch.md and catch.png go (default --runs).')

@@ -16,7 +16,7 @@ from absl import app, flags
 
 from fwrnn import console
 from fwrnn.errors import FwrnnError
-from fwrnn.inference import TrainedRun
+from fwrnn.engine.inference import TrainedRun
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Run directory written by scripts/train.py.')
 _DATA = flags.DEFINE_string('data', None, 'Examples to answer and, where labelled, score.')

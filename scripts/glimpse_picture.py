@@ -9,7 +9,9 @@ import sys
 from absl import app, flags
 from ml_collections import config_flags
 
-from fwrnn import config_checks, console, glimpse_picture, tasks
+from fwrnn import console, tasks
+from fwrnn.engine import config_checks
+from fwrnn.report import glimpse_picture
 from fwrnn.errors import FwrnnError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'A glimpse task config.')

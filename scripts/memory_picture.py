@@ -14,9 +14,10 @@ import sys
 
 from absl import app, flags
 
-from fwrnn import console, memory_picture
+from fwrnn import console
+from fwrnn.report import memory_picture
 from fwrnn.errors import FwrnnError
-from fwrnn.inference import TrainedRun
+from fwrnn.engine.inference import TrainedRun
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'A trained fast_weights run.')
 _SEQUENCE = flags.DEFINE_string('sequence', 'c9k8j3f1??c', "An example in the task's text form.")

@@ -15,7 +15,11 @@ import sys
 
 from absl import app, flags
 
-from fwrnn import console, report, report_kinds, run_dir, sweep
+from fwrnn import console
+from fwrnn.report import paper as report
+from fwrnn.report import kinds as report_kinds
+from fwrnn.engine import run_dir
+from fwrnn.engine import sweep
 
 _TABLE = flags.DEFINE_enum('table', 'groups', list(report_kinds.REPORT_KINDS),
                            'groups: any sweep, by everything but the seed; table1, table2: the '

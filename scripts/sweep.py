@@ -18,7 +18,9 @@ import sys
 from absl import app, flags
 from ml_collections import config_flags
 
-from fwrnn import console, population, sweep
+from fwrnn import console
+from fwrnn.engine import population
+from fwrnn.engine import sweep
 from fwrnn.errors import FwrnnError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file of the sweep.')

@@ -9,9 +9,10 @@ import sys
 from absl import app, flags
 from ml_collections import config_flags
 
-from fwrnn import console, population, tasks
+from fwrnn import console, tasks
+from fwrnn.engine import population
 from fwrnn.errors import FwrnnError
-from fwrnn.train import train_and_evaluate
+from fwrnn.engine.loop import train_and_evaluate
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 _WORKDIR = flags.DEFINE_string('workdir', None, "Run directory (default: runs/<the task's run name>).")

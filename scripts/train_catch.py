@@ -10,9 +10,10 @@ import sys
 from absl import app, flags
 from ml_collections import config_flags
 
-from fwrnn import console, population
+from fwrnn import console
+from fwrnn.engine import population
 from fwrnn.errors import FwrnnError
-from fwrnn.rl import train_catch
+from fwrnn.tasks import catch as train_catch
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Catch config file.')
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Directory of the runs (default: runs/catch_<model>_n<N>_m<M>).')

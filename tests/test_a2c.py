@@ -10,9 +10,11 @@ import optax
 import pytest
 
 from configs import assoc_recall, catch as catch_config
-from fwrnn.cell_parts import FastDynamics
+from fwrnn.layers.cell_parts import FastDynamics
 from fwrnn.errors import ConfigError
-from fwrnn.rl import a2c, catch, catch_report, train_catch
+from fwrnn.rl import a2c, catch
+from fwrnn.report import catch as catch_report
+from fwrnn.tasks import catch as train_catch
 
 RATES = FastDynamics(jnp.float32(0.95), jnp.float32(0.5))
 

@@ -6,7 +6,8 @@ import sys
 import pytest
 
 from configs import assoc_recall
-from fwrnn import config_checks, tasks
+from fwrnn import tasks
+from fwrnn.engine import config_checks
 from fwrnn.errors import ConfigError
 
 

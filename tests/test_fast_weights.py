@@ -5,9 +5,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from fwrnn import cell_parts, fast_weights, implicit_gradient
-from fwrnn.cell_parts import CellOptions, CellParams, FastDynamics
-from fwrnn.layer_norm import layer_norm, normalise
+from fwrnn.layers import cell_parts
+from fwrnn.layers import fast_weights
+from fwrnn.layers import implicit_gradient
+from fwrnn.layers.cell_parts import CellOptions, CellParams, FastDynamics
+from fwrnn.layers.layer_norm import layer_norm, normalise
 from fwrnn.layers import run_fast_weights
 from tests import reference
 

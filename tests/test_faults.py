@@ -14,8 +14,10 @@ import time
 import pytest
 
 from configs import assoc_recall
-from fwrnn import run_dir, sweep, train
-from fwrnn.checkpoints import CHECKSUMS, DAMAGED_DIR
+from fwrnn.engine import run_dir
+from fwrnn.engine import sweep
+from fwrnn.engine import loop as train
+from fwrnn.engine.checkpoints import CHECKSUMS, DAMAGED_DIR
 from fwrnn.errors import ConfigError, RunError
 
 # One device, as in this test process, so that runs in subprocesses compute the same numbers.

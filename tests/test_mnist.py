@@ -14,7 +14,9 @@ import numpy as np
 import pytest
 
 from configs import assoc_recall, mnist_glimpses as mnist_config
-from fwrnn import config_checks, tasks, train
+from fwrnn import tasks
+from fwrnn.engine import config_checks
+from fwrnn.engine import loop as train
 from fwrnn.errors import ConfigError, DataError
 from fwrnn.tasks import glimpses, mnist_files, mnist_glimpses
 
@@ -253,7 +255,7 @@ def test_the_glimpse_picture_script_checks_the_files_and_the_picture_draws(small
                        capture_output=True, text=True, timeout=120,
                        )
   assert out.returncode != 0 and 'MD5' in out.stderr.strip().splitlines()[-1]  # not the real files
-  from fwrnn import glimpse_picture
+  from fwrnn.report import glimpse_picture
   image = mnist_files.load(str(small_mnist))['test'][0][3]
   glimpse_picture.draw(image, 'hierarchical', 7, str(tmp_path / 'g.png'), 'test image 3')
   assert (tmp_path / 'g.png').read_bytes()[:4] == b'\x89PNG'

@@ -7,11 +7,14 @@ import pytest
 from flax import linen as nn
 
 from configs import assoc_recall
-from fwrnn import associative_lstm, baselines, convnet, tasks
-from fwrnn.cores import RECURRENT_CORE_NAMES
-from fwrnn.inputs import EmbeddedTokens, project_inputs
-from fwrnn.models import build_model
-from fwrnn.state import Member
+from fwrnn import tasks
+from fwrnn.layers import associative_lstm
+from fwrnn.layers import baselines
+from fwrnn.layers import convnet
+from fwrnn.layers.cores import RECURRENT_CORE_NAMES
+from fwrnn.layers.inputs import EmbeddedTokens, project_inputs
+from fwrnn.layers.models import build_model
+from fwrnn.engine.state import Member
 from fwrnn.tasks import assoc_sequences
 from tests import reference
 

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from fwrnn import sweep
+from fwrnn.engine import sweep
 
 GRID = '--grid=seed=0,1 train.learning_rate=1e-3,3e-3'
 NUMBERS = ('test_accuracy', 'valid_error', 'best_step', 'steps')

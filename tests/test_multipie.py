@@ -7,7 +7,7 @@ import pytest
 from matplotlib import image as mpimg
 
 from configs import multipie as multipie_config
-from fwrnn import train
+from fwrnn.engine import loop as train
 from fwrnn.errors import DataError
 from fwrnn.tasks import multipie
 

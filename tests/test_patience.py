@@ -7,8 +7,11 @@ import jax.numpy as jnp
 import pytest
 
 from configs import assoc_recall
-from fwrnn import run_dir, sweep, train, train_steps
-from fwrnn.state import TrainState
+from fwrnn.engine import run_dir
+from fwrnn.engine import sweep
+from fwrnn.engine import loop as train
+from fwrnn.engine import train_steps
+from fwrnn.engine.state import TrainState
 
 # A rate so small that the validation error cannot fall after the first evaluation.
 FROZEN_RATE = 1e-7

@@ -6,7 +6,10 @@ import sys
 import pytest
 
 from configs import assoc_recall
-from fwrnn import report, report_kinds, run_dir, sweep
+from fwrnn.report import paper as report
+from fwrnn.report import kinds as report_kinds
+from fwrnn.engine import run_dir
+from fwrnn.engine import sweep
 
 TABLE1 = report.PAPER_TABLES['table1']
 

@@ -10,10 +10,14 @@ import numpy as np
 import pytest
 
 from configs import assoc_recall, table1
-from fwrnn import population, report, sweep, tasks, train
-from fwrnn.checkpoints import Checkpoints
+from fwrnn import tasks
+from fwrnn.engine import population
+from fwrnn.report import paper as report
+from fwrnn.engine import sweep
+from fwrnn.engine import loop as train
+from fwrnn.engine.checkpoints import Checkpoints
 from fwrnn.errors import ConfigError
-from fwrnn.state import Member
+from fwrnn.engine.state import Member
 
 NUMBERS = ('test_accuracy', 'valid_error', 'best_step', 'steps')
 

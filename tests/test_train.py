@@ -12,11 +12,14 @@ import numpy as np
 import pytest
 
 from configs import assoc_recall
-from fwrnn import memory_picture, tasks, train, train_steps
+from fwrnn import tasks
+from fwrnn.report import memory_picture
+from fwrnn.engine import loop as train
+from fwrnn.engine import train_steps
 from fwrnn.errors import RunError
-from fwrnn.inference import TrainedRun
-from fwrnn.population import Population
-from fwrnn.state import Member
+from fwrnn.engine.inference import TrainedRun
+from fwrnn.engine.population import Population
+from fwrnn.engine.state import Member
 from fwrnn.tasks import assoc_sequences
 from tests import reference
 

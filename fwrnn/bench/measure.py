@@ -6,10 +6,12 @@ import time
 import jax
 import jax.numpy as jnp
 
-from fwrnn import tasks, train, train_steps
-from fwrnn.models import build_model
-from fwrnn.population import Population
-from fwrnn.state import Member
+from fwrnn import tasks
+from fwrnn.engine import loop as train
+from fwrnn.engine import train_steps
+from fwrnn.layers.models import build_model
+from fwrnn.engine.population import Population
+from fwrnn.engine.state import Member
 
 
 def summarise(seconds: list[float], work: float) -> dict:

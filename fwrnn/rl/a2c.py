@@ -19,9 +19,9 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
-from fwrnn.cell_parts import FastDynamics
-from fwrnn.cores import build_core
-from fwrnn.inputs import uniform_fan_in
+from fwrnn.layers.cell_parts import FastDynamics
+from fwrnn.layers.cores import build_core
+from fwrnn.layers.inputs import uniform_fan_in
 from fwrnn.rl import catch
 
 

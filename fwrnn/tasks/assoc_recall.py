@@ -13,9 +13,9 @@ import flax.linen as nn
 import ml_collections
 import numpy as np
 
-from fwrnn.config_checks import MAX_WIDTH, Integer, integer, require
+from fwrnn.engine.config_checks import MAX_WIDTH, Integer, integer, require
 from fwrnn.errors import DataError
-from fwrnn.inputs import EmbeddedTokens, uniform_fan_in
+from fwrnn.layers.inputs import EmbeddedTokens, uniform_fan_in
 from fwrnn.tasks import Split, Splits
 from fwrnn.tasks import assoc_sequences as seqs
 

@@ -24,8 +24,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fwrnn.config_checks import require
-from fwrnn.inputs import Glimpses
+from fwrnn.engine.config_checks import require
+from fwrnn.layers.inputs import Glimpses
 
 LAYOUTS = ('hierarchical', 'hierarchical_recall', 'coarse_then_fine')
 SCALES = ('coarse', 'fine', 'recall')

@@ -12,7 +12,7 @@ import flax.linen as nn
 import ml_collections
 import numpy as np
 
-from fwrnn.config_checks import Boolean, Integer, OneOf, Text, integer
+from fwrnn.engine.config_checks import Boolean, Integer, OneOf, Text, integer
 from fwrnn.errors import DataError
 from fwrnn.tasks import Split, Splits, glimpses, image_examples, mnist_files
 

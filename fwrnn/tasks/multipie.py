@@ -14,7 +14,7 @@ import flax.linen as nn
 import ml_collections
 import numpy as np
 
-from fwrnn.config_checks import Integer, OneOf, Text
+from fwrnn.engine.config_checks import Integer, OneOf, Text
 from fwrnn.errors import DataError
 from fwrnn.tasks import Split, Splits, glimpses, image_examples
 

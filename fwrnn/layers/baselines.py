@@ -9,7 +9,7 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from fwrnn.cell_parts import scan_unroll
+from fwrnn.layers.cell_parts import scan_unroll
 
 
 def irnn_step(recurrent_HxH: jax.Array, h_BxH: jax.Array, x_proj_BxH: jax.Array) -> jax.Array:

@@ -6,11 +6,13 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fwrnn import run_dir, tasks, train_steps
-from fwrnn.checkpoints import Checkpoints
+from fwrnn import tasks
+from fwrnn.engine import run_dir
+from fwrnn.engine import train_steps
+from fwrnn.engine.checkpoints import Checkpoints
 from fwrnn.errors import DataError, RunError
-from fwrnn.models import build_model
-from fwrnn.state import Member
+from fwrnn.layers.models import build_model
+from fwrnn.engine.state import Member
 
 
 class TrainedRun:

@@ -22,8 +22,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from fwrnn import fast_weights
-from fwrnn.cell_parts import (CellOptions, CellParams, FastDynamics, StepTrace, decay_weights,
+from fwrnn.layers import fast_weights
+from fwrnn.layers.cell_parts import (CellOptions, CellParams, FastDynamics, StepTrace, decay_weights,
                               decay_weights_slope, scan_unroll)
 
 

@@ -10,9 +10,9 @@ import math
 
 import ml_collections
 
-from fwrnn.cores import CORE_NAMES
+from fwrnn.layers.cores import CORE_NAMES
 from fwrnn.errors import ConfigError
-from fwrnn.layers import FORMS
+from fwrnn.layers.fast_weights_layer import FORMS
 
 # Bounds on the fields that make compilation or memory explode, and why.
 MAX_INNER_STEPS = 16  # each is unrolled into the step and its gradient: S = 16 compiles in 17 s, 64 in 201 s

@@ -11,11 +11,12 @@ import jax
 import jax.numpy as jnp
 import ml_collections
 
-from fwrnn import associative_lstm, baselines
-from fwrnn.convnet import GlimpseConvNet
-from fwrnn.cell_parts import FastDynamics
-from fwrnn.inputs import InputProjection, uniform_fan_in
-from fwrnn.layers import FastWeights, scaled_identity
+from fwrnn.layers import associative_lstm
+from fwrnn.layers import baselines
+from fwrnn.layers.convnet import GlimpseConvNet
+from fwrnn.layers.cell_parts import FastDynamics
+from fwrnn.layers.inputs import InputProjection, uniform_fan_in
+from fwrnn.layers.fast_weights_layer import FastWeights, scaled_identity
 
 RECURRENT_CORE_NAMES = ('fast_weights', 'irnn', 'lstm', 'alstm', 'ln_irnn')
 CORE_NAMES = RECURRENT_CORE_NAMES + ('convnet',)  # convnet reads image glimpses only

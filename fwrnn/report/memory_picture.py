@@ -9,8 +9,8 @@ itself keeps (fast_weights.settle), not from a second derivation.
 import numpy as np
 from matplotlib.figure import Figure
 
-from fwrnn.cell_parts import decay_weights
-from fwrnn.inference import TrainedRun
+from fwrnn.layers.cell_parts import decay_weights
+from fwrnn.engine.inference import TrainedRun
 
 
 def step_attention(run: TrainedRun, x) -> np.ndarray:

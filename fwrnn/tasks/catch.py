@@ -18,15 +18,18 @@ import ml_collections
 import numpy as np
 from absl import logging
 
-from fwrnn import config_checks, population as population_lib, train, train_steps
-from fwrnn.config_checks import Boolean, Integer, Number, OneOf
-from fwrnn.cores import RECURRENT_CORE_NAMES
-from fwrnn.population import Population
+from fwrnn.engine import config_checks
+from fwrnn.engine import population as population_lib
+from fwrnn.engine import loop as train
+from fwrnn.engine import train_steps
+from fwrnn.engine.config_checks import Boolean, Integer, Number, OneOf
+from fwrnn.layers.cores import RECURRENT_CORE_NAMES
+from fwrnn.engine.population import Population
 from fwrnn.rl import a2c, catch
 from fwrnn.errors import ConfigError
-from fwrnn.interrupts import StopRequests
-from fwrnn.run_dir import RunDir, WallClock, write_atomically
-from fwrnn.state import Member, machine_name, population_fields
+from fwrnn.engine.interrupts import StopRequests
+from fwrnn.engine.run_dir import RunDir, WallClock, write_atomically
+from fwrnn.engine.state import Member, machine_name, population_fields
 
 
 @dataclasses.dataclass(frozen=True)

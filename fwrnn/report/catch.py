@@ -8,8 +8,8 @@ import os
 import numpy as np
 from matplotlib.figure import Figure
 
-from fwrnn.report import LABELS, mean_std
-from fwrnn.run_dir import read_config
+from fwrnn.report.paper import LABELS, mean_std
+from fwrnn.engine.run_dir import read_config
 
 CURVE = 'catch_curve.csv'
 

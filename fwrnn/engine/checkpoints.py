@@ -17,7 +17,7 @@ import orbax.checkpoint as ocp
 from absl import logging
 from flax import serialization
 
-from fwrnn.state import TrainState
+from fwrnn.engine.state import TrainState
 
 CHECKSUMS = 'fwrnn_checksums.json'
 DAMAGED_DIR = 'damaged_checkpoints'

@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from fwrnn.cell_parts import scan_unroll
+from fwrnn.layers.cell_parts import scan_unroll
 
 
 class ALSTMState(NamedTuple):

@@ -15,8 +15,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from fwrnn.cell_parts import FastDynamics
-from fwrnn.inputs import Glimpses, uniform_fan_in
+from fwrnn.layers.cell_parts import FastDynamics
+from fwrnn.layers.inputs import Glimpses, uniform_fan_in
 
 
 class SlicedConv(nn.Module):

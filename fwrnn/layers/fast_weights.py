@@ -21,9 +21,9 @@ from typing import Callable
 import jax
 import jax.numpy as jnp
 
-from fwrnn.cell_parts import (CellOptions, CellParams, FastDynamics, StepTrace, decay_weights,
+from fwrnn.layers.cell_parts import (CellOptions, CellParams, FastDynamics, StepTrace, decay_weights,
                               scan_unroll)
-from fwrnn.layer_norm import normalise
+from fwrnn.layers.layer_norm import normalise
 
 
 def settle(z_BxH: jax.Array, attend: Callable, cell: CellParams, opts: CellOptions) -> StepTrace:

@@ -8,9 +8,9 @@ import flax.linen as nn
 import jax
 import ml_collections
 
-from fwrnn.cell_parts import FastDynamics
-from fwrnn.cores import build_core
-from fwrnn.inputs import uniform_fan_in
+from fwrnn.layers.cell_parts import FastDynamics
+from fwrnn.layers.cores import build_core
+from fwrnn.layers.inputs import uniform_fan_in
 
 
 class Classifier(nn.Module):

@@ -18,13 +18,17 @@ import ml_collections
 import numpy as np
 from absl import logging
 
-from fwrnn import config_checks, population as population_lib, run_dir, tasks, train_steps
+from fwrnn import tasks
+from fwrnn.engine import config_checks
+from fwrnn.engine import population as population_lib
+from fwrnn.engine import run_dir
+from fwrnn.engine import train_steps
 from fwrnn.errors import RunError
-from fwrnn.interrupts import Interrupted, StopRequests
-from fwrnn.models import build_model
-from fwrnn.population import Population
-from fwrnn.run_dir import RunDir, WallClock
-from fwrnn.state import Member, RunResults, StepSums, machine_name, population_fields
+from fwrnn.engine.interrupts import Interrupted, StopRequests
+from fwrnn.layers.models import build_model
+from fwrnn.engine.population import Population
+from fwrnn.engine.run_dir import RunDir, WallClock
+from fwrnn.engine.state import Member, RunResults, StepSums, machine_name, population_fields
 
 
 def population_key(config: ml_collections.ConfigDict) -> str:

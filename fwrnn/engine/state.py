@@ -16,8 +16,8 @@ import ml_collections
 import numpy as np
 from flax import struct
 
-from fwrnn.cell_parts import FastDynamics
-from fwrnn.config_checks import lookup
+from fwrnn.layers.cell_parts import FastDynamics
+from fwrnn.engine.config_checks import lookup
 
 
 def _from_config(path: str, dtype) -> dataclasses.Field:

@@ -10,7 +10,8 @@ import functools
 import os
 from typing import Callable
 
-from fwrnn import report, sweep
+from fwrnn.report import paper as report
+from fwrnn.engine import sweep
 
 Cells = list[dict]
 

@@ -19,9 +19,10 @@ import os
 import ml_collections
 from absl import logging
 
-from fwrnn import run_dir, train
+from fwrnn.engine import run_dir
+from fwrnn.engine import loop as train
 from fwrnn.errors import ConfigError
-from fwrnn.state import RunResults
+from fwrnn.engine.state import RunResults
 
 SWEEP_CSV = 'sweep.csv'
 

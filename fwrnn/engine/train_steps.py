@@ -15,7 +15,7 @@ import jax.numpy as jnp
 import ml_collections
 import optax
 
-from fwrnn.state import Evaluation, Member, StepSums, TrainState
+from fwrnn.engine.state import Evaluation, Member, StepSums, TrainState
 
 EVAL_CHUNK = 2048
 

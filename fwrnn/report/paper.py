@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from fwrnn import run_dir
+from fwrnn.engine import run_dir
 
 LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'convnet': 'ConvNet',
           'fast_weights': 'Fast weights', 'ln_irnn': 'LN-IRNN'}

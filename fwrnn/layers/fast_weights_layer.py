@@ -10,10 +10,11 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from fwrnn import fast_weights, implicit_gradient
-from fwrnn.cell_parts import (TRACE_LENGTH, UNROLL_LENGTH, CellOptions, CellParams,
+from fwrnn.layers import fast_weights
+from fwrnn.layers import implicit_gradient
+from fwrnn.layers.cell_parts import (TRACE_LENGTH, UNROLL_LENGTH, CellOptions, CellParams,
                               FastDynamics)
-from fwrnn.inputs import InputProjection
+from fwrnn.layers.inputs import InputProjection
 
 FORMS = {'implicit': implicit_gradient.run_implicit, 'explicit': fast_weights.run_explicit}
 

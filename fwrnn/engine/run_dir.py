@@ -17,10 +17,10 @@ import ml_collections
 import numpy as np
 from absl import logging
 
-from fwrnn.checkpoints import Checkpoints
+from fwrnn.engine.checkpoints import Checkpoints
 from fwrnn.errors import RunError
-from fwrnn.metric_writer import MetricWriter
-from fwrnn.state import RunResults
+from fwrnn.engine.metric_writer import MetricWriter
+from fwrnn.engine.state import RunResults
 
 CURVE_FILE = 'valid_curve.csv'
 RESULTS_FILE = 'results.json'
