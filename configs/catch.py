@@ -1,6 +1,7 @@
 r"""Partially observable Catch with actor-critic agents (Ba et al. 2016, Section 4.4).
 
-    python scripts/train_catch.py --config=configs/catch.py --workdir=runs/catch_fw
+    python scripts/train.py --config=configs/catch.py --workdir=runs/catch_fw
+    python scripts/sweep.py --config=configs/catch.py --grid='seed=0,1,2 train.learning_rate=1e-3,3e-3'
 
 Variants: '' (N = 16, M = 3), 'n24' (N = 24, M = 5), 'visible' (N = 16, M = 16: the ball
 never disappears), 'tiny' (a few updates on a small board, for the tests).
@@ -17,6 +18,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     raise ValueError(f'unknown variant {variant!r} of catch.py; known: {sorted(VERSIONS)}')
   size, visible = VERSIONS[variant]
   config = ml_collections.ConfigDict()
+  config.task = 'fwrnn.tasks.catch'  # The kind of run: an actor-critic agent on Catch.
   config.seed = 0  # Seeds the parameters and the games.
 
   config.model = ml_collections.ConfigDict()
@@ -37,7 +39,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
 
   config.train = ml_collections.ConfigDict()
   config.train.num_games = 64          # Games played in parallel; one update per episode.
-  config.train.num_updates = 20_000
+  config.train.num_updates = 20_000   # Updates (the engine's steps).
   config.train.learning_rate = 1e-3    # Adam.
   config.train.grad_clip_norm = 5.0
   config.train.discount = 0.99

@@ -64,9 +64,8 @@ def _one_line(error: Exception) -> str:
 def print_help(argv: list[str], doc: str) -> None:
   """The script's usage, its flags, how to override config fields, and the config's fields
   with their defaults and allowed values (from the rules that validation uses)."""
-  from fwrnn import tasks  # the full library only when asked
-  from fwrnn.engine import config_checks
-  from fwrnn.engine import run_dir
+  from fwrnn.engine import run_dir  # the full library only when asked
+  from fwrnn.engine.kind import kind_of
   lines = [doc.strip(), '', flags.FLAGS.main_module_help().strip(), '',
            'Any config field can be set on the command line: --config.model.hidden_size=20,',
            "--config.train.learning_rate=3e-4. A config file's variant follows a colon:",
@@ -75,7 +74,7 @@ def print_help(argv: list[str], doc: str) -> None:
     flags.FLAGS([a for a in argv if a not in HELP_FLAGS])
     config = flags.FLAGS['config'].value
     flat = run_dir.flatten_config(config)
-    field_rules = config_checks.rules(tasks.load(config.task))
+    field_rules = kind_of(config).rules()
   except Exception:  # no config given, or one that cannot be read: the general help only
     print('\n'.join(lines + ['', 'Give --config=FILE with --help to list its fields.']))
     return

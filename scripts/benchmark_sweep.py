@@ -19,7 +19,7 @@ import time
 from absl import app, flags
 
 from fwrnn import console
-from fwrnn.engine import sweep
+from fwrnn.engine import csv_rows, sweep
 from fwrnn.engine.state import machine_name
 
 _CONFIG = flags.DEFINE_string('config', None, 'Base config file.')
@@ -48,7 +48,7 @@ def main(argv):
     population_seconds = _timed([sys.executable, 'scripts/sweep.py', f'--config={_CONFIG.value}',
                                  steps, f'--grid={grid}', f'--sweep_dir={sweep_dir}'])
     population = {(r['train.learning_rate'], r['seed']): r
-                  for r in sweep.read_csv(os.path.join(sweep_dir, sweep.SWEEP_CSV))}
+                  for r in csv_rows.read_csv(os.path.join(sweep_dir, sweep.SWEEP_CSV))}
     sequential_seconds, differences = 0.0, []
     for rate, seed in members:
       workdir = os.path.join(scratch, f'alone_{rate}_{seed}')

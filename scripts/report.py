@@ -19,7 +19,7 @@ from fwrnn import console
 from fwrnn.report import paper as report
 from fwrnn.report import kinds as report_kinds
 from fwrnn.engine import run_dir
-from fwrnn.engine import sweep
+from fwrnn.engine import csv_rows, sweep
 
 _TABLE = flags.DEFINE_enum('table', 'groups', list(report_kinds.REPORT_KINDS),
                            'groups: any sweep, by everything but the seed; table1, table2: the '
@@ -50,7 +50,7 @@ def main(argv):
                                       _OVERWRITE.value)
   if refusal:
     sys.exit(refusal)
-  rows = sweep.read_csv(path)
+  rows = csv_rows.read_csv(path)
   configs = [run_dir.read_config(r['workdir']).to_dict() for r in rows]
   report_kinds.write(kind, rows, configs, out_dir, _header(rows))
   print(f'wrote the {_TABLE.value} files in {out_dir}/')

@@ -1,6 +1,8 @@
 r"""Trains one run: `python scripts/train.py --config=configs/assoc_recall.py [--workdir=DIR]`.
 
-Running the same command again resumes from the newest checkpoint in the workdir.
+Any kind of run its config names: a supervised task (configs/assoc_recall.py, table2.py, …)
+or an agent on Catch (configs/catch.py). Running the same command again resumes from the
+newest checkpoint in the workdir.
 """
 
 import os
@@ -9,10 +11,11 @@ import sys
 from absl import app, flags
 from ml_collections import config_flags
 
-from fwrnn import console, tasks
+from fwrnn import console
 from fwrnn.engine import population
-from fwrnn.errors import FwrnnError
+from fwrnn.engine.kind import kind_of
 from fwrnn.engine.loop import train_and_evaluate
+from fwrnn.errors import FwrnnError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 _WORKDIR = flags.DEFINE_string('workdir', None, "Run directory (default: runs/<the task's run name>).")
@@ -25,7 +28,7 @@ def main(argv):
   console.show_progress()
   config = _CONFIG.value
   try:
-    workdir = _WORKDIR.value or os.path.join('runs', tasks.load(config.task).run_name(config))
+    workdir = _WORKDIR.value or os.path.join('runs', kind_of(config).run_name(config))
     train_and_evaluate(config, workdir)
   except FwrnnError as e:
     sys.exit(f'error: {e}')

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 
 import jax
 import jax.numpy as jnp
@@ -12,9 +13,10 @@ import pytest
 from configs import assoc_recall, catch as catch_config
 from fwrnn.layers.cell_parts import FastDynamics
 from fwrnn.errors import ConfigError
+from fwrnn.engine import loop
+from fwrnn.errors import RunError
 from fwrnn.rl import a2c, catch
 from fwrnn.report import catch as catch_report
-from fwrnn.tasks import catch as train_catch
 
 RATES = FastDynamics(jnp.float32(0.95), jnp.float32(0.5))
 
@@ -59,9 +61,11 @@ def learn_to_catch(name: str, updates: int = 600) -> float:
   agent = agent_of(name)
   tx = optax.chain(optax.clip_by_global_norm(5.0), optax.adam(3e-3))
   state = a2c.init(agent, tx, settings, RATES, seed=0)
-  train = jax.jit(a2c.make_train(agent, tx, settings), static_argnums=2)
-  _, metrics = train(state, RATES, updates)
-  return float(metrics.caught[-100:].mean())
+  train = jax.jit(a2c.make_train(agent, tx, settings))
+  state, _ = train(state, RATES, updates - 100)
+  state, sums = train(state, RATES, 100)
+  assert float(state.catch_rate) == pytest.approx(float(sums.caught) / 100)
+  return float(state.catch_rate)
 
 
 def test_fast_weights_learn_to_catch_a_visible_ball():
@@ -80,7 +84,7 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
     config = catch_config.get_config('tiny')
     config.seed = seed
     configs.append(config)
-  whole = train_catch.train_population(configs, [str(tmp_path / f'whole{s}') for s in (0, 1)])
+  whole = loop.train_population(configs, [str(tmp_path / f'whole{s}') for s in (0, 1)])
   assert [r.updates for r in whole] == [40, 40] and whole[0].environment_steps == 40 * 8 * 5
   curve = np.loadtxt(tmp_path / 'whole0' / 'catch_curve.csv', delimiter=',', skiprows=1)
   assert curve[:, 0].tolist() == [10, 20, 30, 40]
@@ -91,8 +95,8 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
   for c in short:
     c.train.num_updates = 20
   parts = [str(tmp_path / f'parts{s}') for s in (0, 1)]
-  train_catch.train_population(short, parts)
-  resumed = train_catch.train_population(configs, parts)
+  loop.train_population(short, parts)
+  resumed = loop.train_population(configs, parts)
   for a, b in zip(whole, resumed):
     assert a.final_catch_rate == b.final_catch_rate and a.updates == b.updates
   np.testing.assert_array_equal(
@@ -124,4 +128,53 @@ def test_a_bad_catch_config_names_its_field(field, value, allowed):
   config = catch_config.get_config('tiny')
   config.update_from_flattened_dict({field: value})
   with pytest.raises(ConfigError, match=re.escape(f'config field {field} must be {allowed}')):
-    train_catch.validate(config)
+    loop.checked_kind([config])
+
+
+def test_more_visible_frames_than_the_screen_has_rows_are_refused():
+  config = catch_config.get_config('tiny')
+  config.env.visible_frames = config.env.size + 1
+  with pytest.raises(ConfigError, match='config field env.visible_frames must be at most env.size'):
+    loop.checked_kind([config])
+
+
+def test_the_agent_acting_step_by_step_sees_what_the_loss_reads_of_the_episode():
+  """The one-step form that plays equals the sequence form that the loss reads."""
+  settings = a2c.A2CSettings(catch.CatchParams(size=6, visible_frames=3), num_games=4)
+  for name in ('fast_weights', 'lstm'):
+    agent = agent_of(name, 8)
+    params = agent.init(jax.random.key(0), jnp.zeros((1, 5, 6, 6)), RATES)
+    episode = a2c.play_episode(agent, params, RATES, settings, jax.random.key(1))
+    logits, values = agent.apply(params, episode.screens, RATES)
+    carry = agent.core.initial_carry(4, 5)
+    for t in range(5):
+      carry, step_logits, step_values = agent.apply(params, carry, episode.screens[:, t], RATES,
+                                                    method='step')
+      np.testing.assert_allclose(step_logits, logits[:, t], rtol=1e-5, atol=1e-6)
+      np.testing.assert_allclose(step_values, values[:, t], rtol=1e-5, atol=1e-6)
+
+
+def test_a_finished_catch_run_without_checkpoints_is_not_trained_again_over_its_curve(tmp_path):
+  workdir = tmp_path / 'run'
+  config = catch_config.get_config('tiny')
+  loop.train_population([config], [str(workdir)])
+  curve = (workdir / 'catch_curve.csv').read_text()
+  shutil.rmtree(workdir / 'checkpoints')  # as on a fresh clone: checkpoints are not committed
+  with pytest.raises(RunError, match='holds a finished run of 40 steps but no checkpoint'):
+    loop.train_population([config], [str(workdir)])
+  assert (workdir / 'catch_curve.csv').read_text() == curve
+
+
+def test_a_new_learning_rate_on_resume_takes_effect_for_catch(tmp_path):
+  config = catch_config.get_config('tiny')
+  short = config.copy_and_resolve_references()
+  short.train.num_updates = 20
+  loop.train_population([short], [str(tmp_path / 'changed')])
+  faster = config.copy_and_resolve_references()
+  faster.train.learning_rate = 0.1
+  loop.train_population([faster], [str(tmp_path / 'changed')])
+  loop.train_population([config], [str(tmp_path / 'same')])
+  curve = lambda name: np.loadtxt(tmp_path / name / 'catch_curve.csv', delimiter=',', skiprows=1)
+  changed, same = curve('changed'), curve('same')
+  np.testing.assert_array_equal(changed[:2], same[:2])  # updates 10 and 20, before the change
+  assert not np.array_equal(changed[2:], same[2:])  # a resumed run is otherwise exact

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from fwrnn.engine import sweep
+from fwrnn.engine import csv_rows, sweep
 
 GRID = '--grid=seed=0,1 train.learning_rate=1e-3,3e-3'
 NUMBERS = ('test_accuracy', 'valid_error', 'best_step', 'steps')
@@ -42,8 +42,8 @@ def test_two_processes_sweep_like_one_and_only_the_first_writes(tmp_path):
   for p, (_, err) in zip(processes, outputs):
     assert p.returncode == 0, err[-3000:]
   assert '4 members; table in' in outputs[0][0] and 'table in' not in outputs[1][0]
-  one = sweep.read_csv(str(tmp_path / 'one' / sweep.SWEEP_CSV))
-  two = sweep.read_csv(str(tmp_path / 'two' / sweep.SWEEP_CSV))
+  one = csv_rows.read_csv(str(tmp_path / 'one' / sweep.SWEEP_CSV))
+  two = csv_rows.read_csv(str(tmp_path / 'two' / sweep.SWEEP_CSV))
   assert [r['devices'] for r in two] == [4] * 4
   for a, b in zip(one, two):
     for key in NUMBERS:

@@ -9,7 +9,7 @@ from configs import assoc_recall
 from fwrnn.report import paper as report
 from fwrnn.report import kinds as report_kinds
 from fwrnn.engine import run_dir
-from fwrnn.engine import sweep
+from fwrnn.engine import csv_rows, sweep
 
 TABLE1 = report.PAPER_TABLES['table1']
 
@@ -92,14 +92,14 @@ def test_any_sweep_gets_a_table_of_its_seed_groups_and_their_curves(tiny_sweep):
 @pytest.mark.parametrize('name', sorted(report_kinds.REPORT_KINDS))
 def test_every_kind_of_report_writes_its_table_data_and_figures(tiny_sweep, tmp_path, name):
   sweep_dir, _ = tiny_sweep
-  rows = sweep.read_csv(str(sweep_dir / sweep.SWEEP_CSV))
+  rows = csv_rows.read_csv(str(sweep_dir / sweep.SWEEP_CSV))
   configs = [run_dir.read_config(r['workdir']).to_dict() for r in rows]
   kind = report_kinds.REPORT_KINDS[name]
   report_kinds.write(kind, rows, configs, str(tmp_path), 'the header')
   assert sorted(p.name for p in tmp_path.iterdir()) == sorted(kind.files())
   markdown, data, *figures = (tmp_path / f for f in kind.files())
   assert markdown.read_text().startswith(f'# {kind.title}\n\nthe header')
-  assert len(sweep.read_csv(str(data))) >= 1
+  assert len(csv_rows.read_csv(str(data))) >= 1
   for figure in figures:
     assert figure.read_bytes()[:4] == b'\x89PNG'
 

@@ -13,8 +13,9 @@ from configs import assoc_recall, table1
 from fwrnn import tasks
 from fwrnn.engine import population
 from fwrnn.report import paper as report
-from fwrnn.engine import sweep
+from fwrnn.engine import csv_rows, sweep
 from fwrnn.engine import loop as train
+from fwrnn.engine.supervised import SupervisedProgram
 from fwrnn.engine.checkpoints import Checkpoints
 from fwrnn.errors import ConfigError
 from fwrnn.engine.state import Member
@@ -59,7 +60,7 @@ def test_population_member_equals_the_same_run_alone(tmp_path):
     np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-6)
   assert rows[0]['test_accuracy'] != member['test_accuracy']
   assert os.path.exists(tmp_path / 'sweep' / sweep.SWEEP_CSV)
-  assert len(sweep.read_csv(str(tmp_path / 'sweep' / sweep.SWEEP_CSV))) == 3
+  assert len(csv_rows.read_csv(str(tmp_path / 'sweep' / sweep.SWEEP_CSV))) == 3
 
 
 def test_only_trains_the_matching_part_of_a_sweep_and_lists_every_finished_member(tmp_path):
@@ -74,7 +75,7 @@ def test_only_trains_the_matching_part_of_a_sweep_and_lists_every_finished_membe
   assert [(r['model.name'], r['seed']) for r in part] == [('irnn', 1)]
   assert sorted(os.listdir(tmp_path)) == ['name=irnn,seed=1', sweep.SWEEP_CSV]
   rest = sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('seed=0,1'))
-  assert len(rest) == 4 and len(sweep.read_csv(str(tmp_path / sweep.SWEEP_CSV))) == 4
+  assert len(rest) == 4 and len(csv_rows.read_csv(str(tmp_path / sweep.SWEEP_CSV))) == 4
   assert rest[1] == part[0]  # the member already finished was not trained again
   assert len({r['started'] for r in rest}) == 3  # irnn seed 1; later irnn seed 0; the LSTMs
   wall = report.population_wall_seconds(rest)
@@ -101,9 +102,9 @@ def test_members_stepped_batched_or_one_after_another_agree():
   for loop in ('vmap', 'map'):
     pop = population.Population(2, config.train.batch_size)
     pop.loop = loop
-    program = train.Program(config, task, pop, splits)
-    numbers, data = pop.put([Member.of(c) for c in members]), pop.replicate(tuple(splits.train))
-    state, _ = program.run_steps(program.init(numbers, data[0][:1]), numbers, data, 0, 10)
+    program = SupervisedProgram(members, task, pop, splits)
+    numbers = pop.put([Member.of(c) for c in members])
+    state, _ = program.run(program.init(numbers), numbers, 0, 10)
     final[loop] = jax.tree.leaves(pop.to_host(state.params))
   for batched, mapped in zip(final['vmap'], final['map']):
     np.testing.assert_allclose(batched, mapped, rtol=1e-4, atol=1e-6)
@@ -141,7 +142,7 @@ def test_sweep_on_four_cpu_devices_resumes_from_its_checkpoints(tmp_path):
   assert full.returncode == 0, full.stderr
   assert 'Resuming 6 members from step 20' in full.stderr
   assert '6 members; table in' in full.stdout
-  rows = sweep.read_csv(str(tmp_path / sweep.SWEEP_CSV))
+  rows = csv_rows.read_csv(str(tmp_path / sweep.SWEEP_CSV))
   assert [r['steps'] for r in rows] == [40] * 6
   assert all(r['population_size'] == 6 and r['devices'] == 4 for r in rows)
   once = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)

@@ -15,6 +15,7 @@ from configs import assoc_recall
 from fwrnn import tasks
 from fwrnn.report import memory_picture
 from fwrnn.engine import loop as train
+from fwrnn.engine.supervised import SupervisedProgram
 from fwrnn.engine import train_steps
 from fwrnn.errors import RunError
 from fwrnn.engine.inference import TrainedRun
@@ -78,19 +79,19 @@ def test_a_training_step_changes_every_parameter_and_the_loss_falls():
   task = tasks.load(config.task)
   splits = task.load_splits(config)
   population = Population(1, config.train.batch_size)
-  program = train.Program(config, task, population, splits)
+  program = SupervisedProgram([config], task, population, splits)
   member = Member.of(config)
-  members, data = population.put([member]), population.replicate(tuple(splits.train))
-  state = program.init(members, data[0][:1])
+  members = population.put([member])
+  state = program.init(members)
   only = lambda params: jax.tree.map(lambda x: x[0], population.to_host(params))
   loss = lambda params: float(train_steps.loss_and_accuracy(program.model, params, member,
                                                             *splits.train)[0])
   before = only(state.params)
   initial_loss = loss(before)
-  state, _ = program.run_steps(state, members, data, 0, 1)
+  state, _ = program.run(state, members, 0, 1)
   for old, new in zip(jax.tree.leaves(before), jax.tree.leaves(only(state.params))):
     assert not np.array_equal(old, new)
-  state, _ = program.run_steps(state, members, data, 1, 200)
+  state, _ = program.run(state, members, 1, 200)
   assert loss(only(state.params)) < 0.5 < initial_loss - 1.5
 
 

@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 
 from fwrnn import tasks
-from fwrnn.engine import loop as train
+from fwrnn.engine.supervised import SupervisedProgram
 from fwrnn.engine import train_steps
 from fwrnn.layers.models import build_model
 from fwrnn.engine.population import Population
@@ -50,14 +50,13 @@ class CompiledTraining:
     task = tasks.load(config.task)
     self.population = Population(population, config.train.batch_size)
     splits = task.load_splits(config)
-    program = train.Program(config, task, self.population, splits)
     configs = [config.copy_and_resolve_references() for _ in range(population)]
     for i, member in enumerate(configs):
       member.seed += i
+    program = SupervisedProgram(configs, task, self.population, splits)
     self.members = self.population.put([Member.of(c) for c in configs])
-    self.train = self.population.replicate(tuple(splits.train))
-    self.state = program.init(self.members, self.train[0][:1])
-    program.compile(self.state, self.members, self.train)
+    self.state = program.init(self.members)
+    program.compile(self.state, self.members)
     self._program, self.compile_seconds = program, program.compile_seconds
     self.peak_bytes = planned_peak_bytes(program.compiled_steps)
     self.devices = self.population.device_count
@@ -66,8 +65,7 @@ class CompiledTraining:
   def time_steps(self, steps: int) -> float:
     """Seconds for `steps` optimisation steps (of every member)."""
     started = time.perf_counter()
-    self.state, sums = self._program.run_steps(self.state, self.members, self.train, self._step,
-                                               steps)
+    self.state, sums = self._program.run(self.state, self.members, self._step, steps)
     jax.block_until_ready(sums)
     self._step += steps
     return time.perf_counter() - started

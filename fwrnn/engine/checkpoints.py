@@ -17,7 +17,7 @@ import orbax.checkpoint as ocp
 from absl import logging
 from flax import serialization
 
-from fwrnn.engine.state import TrainState
+from fwrnn.engine.atomic import write_atomically
 
 CHECKSUMS = 'fwrnn_checksums.json'
 DAMAGED_DIR = 'damaged_checkpoints'
@@ -66,7 +66,7 @@ class Checkpoints:
       if step is None or saved > step:
         self._manager.delete(saved)
 
-  def save(self, host_state: TrainState) -> None:
+  def save(self, host_state) -> None:
     """Starts writing a host copy of the state at its step; wait() finishes it."""
     step = int(host_state.step)
     self._manager.save(step, args=ocp.args.StandardSave(serialization.to_state_dict(host_state)))
@@ -79,10 +79,8 @@ class Checkpoints:
       step_dir = self._step_dir(step)
       if self._writes and os.path.isdir(step_dir):
         sums = _file_sums(step_dir)
-        temporary = os.path.join(step_dir, CHECKSUMS + '.tmp')
-        with open(temporary, 'w') as f:
-          json.dump(sums, f, indent=1, sort_keys=True)
-        os.replace(temporary, os.path.join(step_dir, CHECKSUMS))
+        write_atomically(os.path.join(step_dir, CHECKSUMS),
+                         json.dumps(sums, indent=1, sort_keys=True))
     self._unsummed = []
 
   def verified(self, step: int) -> bool:
@@ -136,7 +134,7 @@ class Checkpoints:
         logging.warning('%s', self.set_aside(step, why))
     return intact
 
-  def restore(self, step: int, like: TrainState) -> TrainState:
+  def restore(self, step: int, like):
     """The checkpoint of `step`, shaped like `like`."""
     target = jax.tree.map(ocp.utils.to_shape_dtype_struct, serialization.to_state_dict(like))
     restored = self._manager.restore(step, args=ocp.args.StandardRestore(target))

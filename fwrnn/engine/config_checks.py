@@ -10,7 +10,8 @@ import math
 
 import ml_collections
 
-from fwrnn.layers.cores import CORE_NAMES
+from fwrnn.layers.cores import CORE_NAMES, RECURRENT_CORE_NAMES
+from fwrnn.engine.state import lookup
 from fwrnn.errors import ConfigError
 from fwrnn.layers.fast_weights_layer import FORMS
 
@@ -88,9 +89,10 @@ class Boolean:
     return isinstance(value, bool)
 
 
-FIELD_RULES = {
+# The fields every kind of run has: the seed, the recurrent core, and the optimizer and logs.
+RUN_RULES = {
     'seed': Integer(0),
-    'model.name': OneOf(CORE_NAMES),
+    'model.name': OneOf(RECURRENT_CORE_NAMES),
     'model.hidden_size': Integer(1, MAX_WIDTH, 'weights grow as its square'),
     'model.fast_decay': Number(0, 1, low_open=True, text='in (0, 1]'),
     'model.fast_lr': Number(0, text='>= 0'),
@@ -100,14 +102,20 @@ FIELD_RULES = {
     'model.ln_on_h0': Boolean(),
     'model.form': OneOf(tuple(FORMS)),
     'model.num_copies': Integer(1, MAX_COPIES, 'each copy is a memory of its own'),
-    'model.head_size': Integer(1, MAX_WIDTH, 'its weights grow with it'),
-    'train.batch_size': Integer(1),
-    'train.num_steps': Integer(1),
     'train.learning_rate': Number(0, low_open=True, text='> 0'),
     'train.grad_clip_norm': Number(0, text='>= 0 (0 turns it off)'),
     'train.log_every': Integer(1),
-    'train.eval_every': Integer(1),
     'train.checkpoints_to_keep': Integer(1),
+}
+
+# A supervised task's fields: any core (the ConvNet too), the head, batches and patience.
+FIELD_RULES = {
+    **RUN_RULES,
+    'model.name': OneOf(CORE_NAMES),
+    'model.head_size': Integer(1, MAX_WIDTH, 'its weights grow with it'),
+    'train.batch_size': Integer(1),
+    'train.num_steps': Integer(1),
+    'train.eval_every': Integer(1),
     'train.patience': Integer(0, why='evaluations without a lower validation error; 0: never stop early'),
 }
 
@@ -116,16 +124,6 @@ def require(ok: bool, field: str, allowed: str, value) -> None:
   """ConfigError naming field and its allowed values unless ok."""
   if not ok:
     raise ConfigError(f'config field {field} must be {allowed}, got {value!r}')
-
-
-def lookup(config: ml_collections.ConfigDict, field: str):
-  """The value of a dotted field, e.g. 'train.learning_rate'; ConfigError if missing."""
-  value = config
-  for part in field.split('.'):
-    if not isinstance(value, ml_collections.ConfigDict) or part not in value:
-      raise ConfigError(f'config field {field} is missing')
-    value = value[part]
-  return value
 
 
 def integer(config, field: str, minimum: int, maximum: int | None = None, why: str = '') -> None:
@@ -148,15 +146,21 @@ def check_rules(config: ml_collections.ConfigDict, field_rules: dict) -> None:
 
 
 def validate(config: ml_collections.ConfigDict, task) -> None:
-  """Raises ConfigError naming the first field outside its allowed range."""
+  """Raises ConfigError naming the first field of a supervised task's config outside its
+  allowed range."""
   check_rules(config, rules(task))
-  model = config.model
+  check_model(config.model, config.train.batch_size)
+  task.validate(config)
+
+
+def check_model(model: ml_collections.ConfigDict, batch_size: int) -> None:
+  """ConfigError for a model whose fields disagree: an odd width for the A-LSTM, or an
+  explicit A too large for batches of batch_size."""
   if model.name == 'alstm':
     require(model.hidden_size % 2 == 0, 'model.hidden_size',
             'even for alstm (H/2 complex units)', model.hidden_size)
   if model.form == 'explicit':
-    floats = config.train.batch_size * model.hidden_size ** 2
+    floats = batch_size * model.hidden_size ** 2
     require(floats <= MAX_EXPLICIT_FLOATS, 'train.batch_size × model.hidden_size²',
             f'at most {MAX_EXPLICIT_FLOATS} with model.form=explicit (A is carried per example; '
             'model.form=implicit never builds it)', floats)
-  task.validate(config)

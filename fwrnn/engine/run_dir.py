@@ -20,7 +20,8 @@ from absl import logging
 from fwrnn.engine.checkpoints import Checkpoints
 from fwrnn.errors import RunError
 from fwrnn.engine.metric_writer import MetricWriter
-from fwrnn.engine.state import RunResults
+from fwrnn.engine.atomic import write_atomically
+from fwrnn.engine.state import Results, RunResults
 
 CURVE_FILE = 'valid_curve.csv'
 RESULTS_FILE = 'results.json'
@@ -64,21 +65,22 @@ def read_curve(workdir: str) -> np.ndarray:
   return np.loadtxt(os.path.join(workdir, CURVE_FILE), delimiter=',', skiprows=1, ndmin=2)
 
 
-def read_results(workdir: str) -> RunResults:
-  """The results of a finished run; RunError if results.json is damaged."""
+def read_results(workdir: str, results_type: type[Results] = RunResults) -> Results:
+  """The results of a finished run of the kind whose results are results_type; RunError if
+  results.json is damaged (not JSON, or a field missing, unknown or of the wrong type)."""
   path = os.path.join(workdir, RESULTS_FILE)
   try:
-    return RunResults.read(path)
-  except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as e:
+    return results_type.read(path)
+  except (ValueError, UnicodeDecodeError, TypeError, IsADirectoryError) as e:
     raise RunError(f'{path} is damaged: {e}') from None
 
 
-def intact_results(workdir: str) -> RunResults | None:
+def intact_results(workdir: str, results_type: type[Results] = RunResults) -> Results | None:
   """The results of the finished run in workdir; None if it has none or they are damaged."""
   if not os.path.exists(os.path.join(workdir, RESULTS_FILE)):
     return None
   try:
-    return read_results(workdir)
+    return read_results(workdir, results_type)
   except RunError:
     return None
 
@@ -99,22 +101,17 @@ def differing_field(old: ml_collections.ConfigDict, new: ml_collections.ConfigDi
   return None
 
 
-def write_atomically(path: str, text: str) -> None:
-  """Writes a file so that a kill leaves either the old or the new content, never a part."""
-  temporary = f'{path}.tmp'
-  with open(temporary, 'w') as f:
-    f.write(text)
-  os.replace(temporary, path)
-
-
 class RunDir:
   """The directory of one run: claimed for its config, then written as the run goes on.
 
   Only the process that writes files (the first host) writes; every process checks.
+  results_type is the dataclass of the kind's results.json.
   """
 
-  def __init__(self, workdir: str, config: ml_collections.ConfigDict, writes: bool = True):
+  def __init__(self, workdir: str, config: ml_collections.ConfigDict, writes: bool = True,
+               results_type: type[Results] = RunResults):
     self.path, self.config, self.writes = workdir, config, writes
+    self.results_type = results_type
     self._claim()
     self.checkpoints = Checkpoints(workdir, config.train.checkpoints_to_keep, writes)
     self._writer = MetricWriter(os.path.join(workdir, 'tb')) if writes else None
@@ -145,11 +142,11 @@ class RunDir:
     """Drops the rows after step from every curve (*_curve.csv; they are redone when a run
     resumes). RunError rather than start a finished run again from step 0, which would lose
     its curve: with no checkpoint left (another machine, or deleted), it cannot continue."""
-    finished = intact_results(self.path)
+    finished = intact_results(self.path, self.results_type)
     if step == 0 and finished is not None:
-      raise RunError(f'{self.path} holds a finished run of {finished.steps} steps but no '
+      raise RunError(f'{self.path} holds a finished run of {finished.steps_done} steps but no '
                      f'checkpoint to continue it from; to train it again from step 0, move its '
-                     f'{RESULTS_FILE} and {CURVE_FILE} away, or choose another --workdir')
+                     f'{RESULTS_FILE} and curves (*_curve.csv) away, or choose another --workdir')
     if not self.writes or not os.path.isdir(self.path):
       return
     for name in os.listdir(self.path):
@@ -184,20 +181,20 @@ class RunDir:
                                       'valid/accuracy': 100.0 - error})
     self.append_curve('valid', step, {'valid_loss': loss, 'valid_error': error})
 
-  def finish(self, results: RunResults, hparams: dict) -> None:
-    """The test error in TensorBoard (at the step of the parameters it measures), the
-    hyper-parameters, and results.json; an earlier, different results.json is kept as
-    results_step<N>.json."""
+  def log_hparams(self, step: int, hparams: dict, metrics: dict) -> None:
+    """The run's hyper-parameters and final metrics, for TensorBoard's HParams view."""
+    if self._writer:
+      self._writer.write_hparams(step, hparams, metrics)
+
+  def finish(self, results: Results) -> None:
+    """Writes results.json; an earlier, different results.json is kept as
+    results_step<N>.json (a damaged one as results_damaged.json)."""
     if not self.writes:
       return
-    self._writer.write_scalars(results.best_step, {'test/error': results.test_error})
-    self._writer.write_hparams(results.best_step, hparams,
-                               {'hparam/test_error': results.test_error,
-                                'hparam/valid_error': results.valid_error})
     path = os.path.join(self.path, RESULTS_FILE)
     if os.path.exists(path):
       try:
-        old = read_results(self.path)
+        old = read_results(self.path, self.results_type)
       except RunError as e:
         kept = self._free_name('results_damaged')
         os.replace(path, kept)
@@ -206,7 +203,7 @@ class RunDir:
       if old is not None and old.outcome() == results.outcome():
         return
       if old is not None:
-        kept = self._free_name(f'results_step{old.steps}')
+        kept = self._free_name(f'results_step{old.steps_done}')
         os.replace(path, kept)
         logging.info('%s: kept the earlier results as %s', self.path, kept)
     results.write(path)

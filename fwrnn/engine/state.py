@@ -9,6 +9,8 @@ import dataclasses
 import json
 import os
 import platform
+import types
+import typing
 from typing import Any
 
 import jax
@@ -17,7 +19,8 @@ import numpy as np
 from flax import struct
 
 from fwrnn.layers.cell_parts import FastDynamics
-from fwrnn.engine.config_checks import lookup
+from fwrnn.engine.atomic import write_atomically
+from fwrnn.errors import ConfigError
 
 
 def _from_config(path: str, dtype) -> dataclasses.Field:
@@ -42,6 +45,16 @@ class Member:
   def rates(self) -> FastDynamics:
     """λ and η, as the fast-weights core takes them."""
     return FastDynamics(self.fast_decay, self.fast_lr)
+
+
+def lookup(config: ml_collections.ConfigDict, field: str):
+  """The value of a dotted field, e.g. 'train.learning_rate'; ConfigError if missing."""
+  value = config
+  for part in field.split('.'):
+    if not isinstance(value, ml_collections.ConfigDict) or part not in value:
+      raise ConfigError(f'config field {field} is missing')
+    value = value[part]
+  return value
 
 
 def machine_name() -> str:
@@ -106,9 +119,63 @@ class Evaluation:
     return 100.0 * (1.0 - self.accuracy)
 
 
+def _type_ok(value, annotation) -> bool:
+  """Whether a JSON value fits a results field's annotation (bool, int, float, str, or
+  X | None)."""
+  allowed = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
+  for kind in allowed:
+    if (kind is type(None) and value is None) or (kind is bool and isinstance(value, bool)):
+      return True
+    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
+      return True
+    if kind in (int, str) and isinstance(value, kind) and not isinstance(value, bool):
+      return True
+  return False
+
+
 @dataclasses.dataclass(frozen=True)
-class RunResults:
-  """What results.json holds: the run's identity, its outcome and its cost."""
+class Results:
+  """What results.json holds for a run of any kind; each kind's dataclass extends it.
+
+  TIMING names the fields that say what the run cost, not what it computed."""
+
+  TIMING: typing.ClassVar[tuple[str, ...]] = ()
+
+  @property
+  def steps_done(self) -> int:
+    """The steps (updates) the run trained."""
+    raise NotImplementedError
+
+  def reached_end(self, num_steps: int) -> bool:
+    """Whether the run has nothing left to train with a ceiling of num_steps."""
+    return self.steps_done >= num_steps
+
+  def outcome(self) -> dict:
+    """Every field but the timings: equal for a resumed run and one that never stopped."""
+    return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.TIMING}
+
+  def write(self, path: str) -> None:
+    """Writes results.json atomically: a kill leaves the old file or the new one."""
+    write_atomically(path, json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True))
+
+  @classmethod
+  def read(cls, path: str) -> 'Results':
+    """The results in path; TypeError if a field is missing, unknown or of the wrong type,
+    ValueError (json's) if the file is not JSON."""
+    with open(path) as f:
+      record = json.load(f)
+    if not isinstance(record, dict):
+      raise TypeError('it is not a JSON object')
+    hints = typing.get_type_hints(cls)
+    for field in dataclasses.fields(cls):
+      if field.name in record and not _type_ok(record[field.name], hints[field.name]):
+        raise TypeError(f'field {field.name} is {record[field.name]!r}')
+    return cls(**record)
+
+
+@dataclasses.dataclass(frozen=True)
+class RunResults(Results):
+  """What results.json holds for a supervised run: its identity, its outcome and its cost."""
   task: str
   model: str
   hidden_size: int
@@ -134,17 +201,9 @@ class RunResults:
 
   TIMING = ('train_seconds', 'steps_per_second', 'compile_seconds', 'machine', 'started')
 
-  def outcome(self) -> dict:
-    """Every field but the timings: equal for a resumed run and one that never stopped."""
-    return {k: v for k, v in dataclasses.asdict(self).items() if k not in self.TIMING}
+  @property
+  def steps_done(self) -> int:
+    return self.steps
 
-  def write(self, path: str) -> None:
-    """Writes results.json atomically: a kill leaves the old file or the new one."""
-    with open(f'{path}.tmp', 'w') as f:
-      json.dump(dataclasses.asdict(self), f, indent=2, sort_keys=True)
-    os.replace(f'{path}.tmp', path)
-
-  @classmethod
-  def read(cls, path: str) -> 'RunResults':
-    with open(path) as f:
-      return cls(**json.load(f))
+  def reached_end(self, num_steps: int) -> bool:
+    return self.stopped_by == 'patience' or self.steps >= num_steps

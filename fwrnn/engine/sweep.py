@@ -9,8 +9,6 @@ of all its steps is skipped, so a sweep started again resumes where it stopped (
 members' newest checkpoints), and a sweep given more steps continues its members.
 """
 
-import ast
-import csv
 import dataclasses
 import importlib.util
 import itertools
@@ -19,10 +17,10 @@ import os
 import ml_collections
 from absl import logging
 
-from fwrnn.engine import run_dir
-from fwrnn.engine import loop as train
+from fwrnn.engine import loop, run_dir
+from fwrnn.engine.kind import RunKind
+from fwrnn.engine.csv_rows import literal, write_csv
 from fwrnn.errors import ConfigError
-from fwrnn.engine.state import RunResults
 
 SWEEP_CSV = 'sweep.csv'
 
@@ -34,15 +32,8 @@ def parse_grid(spec: str) -> list[dict]:
     field, sep, values = item.partition('=')
     if not sep or not values:
       raise ConfigError(f'sweep grid item {item!r} must look like field=value1,value2')
-    axes.append([(field, _literal(v)) for v in values.split(',')])
+    axes.append([(field, literal(v)) for v in values.split(',')])
   return [dict(choice) for choice in itertools.product(*axes)]
-
-
-def _literal(text: str):
-  try:
-    return ast.literal_eval(text)
-  except (ValueError, SyntaxError):
-    return text
 
 
 def load_config_sweep(config_path: str) -> list[dict] | None:
@@ -96,19 +87,20 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
   workdirs = [os.path.join(sweep_dir, member_name(overrides)) for overrides in sweep]
   if len(set(workdirs)) != len(workdirs):
     raise ConfigError('the sweep lists the same member twice')
+  kind = loop.checked_kind(configs, population=False)  # every member, before anything is written
   for overrides, config, workdir in zip(sweep, configs, workdirs):
     _check_same_experiment(member_name(overrides), config, workdir)
-    _warn_if_stranded(config, workdir)
+    _warn_if_stranded(kind, config, workdir)
   groups: dict[str, list[int]] = {}
   for i, config in enumerate(configs):
-    groups.setdefault(train.population_key(config), []).append(i)
+    groups.setdefault(loop.population_key(config), []).append(i)
   for number, members in enumerate(groups.values(), 1):
-    todo = [i for i in members if chosen[i] and not _finished(configs[i], workdirs[i])]
+    todo = [i for i in members if chosen[i] and not _finished(kind, configs[i], workdirs[i])]
     if todo:
       logging.info('Population %d/%d: %d members, %s R=%d', number, len(groups), len(todo),
                    configs[todo[0]].model.name, configs[todo[0]].model.hidden_size)
-      train.train_population([configs[i] for i in todo], [workdirs[i] for i in todo])
-    rows = _finished_rows(sweep, configs, workdirs)
+      loop.train_population([configs[i] for i in todo], [workdirs[i] for i in todo])
+    rows = _finished_rows(kind, sweep, configs, workdirs)
     write_csv(rows, os.path.join(sweep_dir, SWEEP_CSV))  # after every population: partial sweeps
   return rows
 
@@ -124,9 +116,9 @@ def _matches(flat_config: dict, alternatives: list[dict]) -> bool:
              for fields in alternatives)
 
 
-def _finished_rows(sweep: list[dict], configs, workdirs) -> list[dict]:
-  return [dict(overrides, workdir=w, **dataclasses.asdict(run_dir.read_results(w)))
-          for overrides, config, w in zip(sweep, configs, workdirs) if _finished(config, w)]
+def _finished_rows(kind: RunKind, sweep: list[dict], configs, workdirs) -> list[dict]:
+  return [dict(overrides, workdir=w, **dataclasses.asdict(run_dir.read_results(w, kind.results_type)))
+          for overrides, config, w in zip(sweep, configs, workdirs) if _finished(kind, config, w)]
 
 
 def _check_same_experiment(name: str, config: ml_collections.ConfigDict, workdir: str) -> None:
@@ -140,42 +132,22 @@ def _check_same_experiment(name: str, config: ml_collections.ConfigDict, workdir
                       f'{new!r}; give another --sweep_dir for this experiment')
 
 
-def _finished(config: ml_collections.ConfigDict, workdir: str) -> bool:
-  """Whether the member has intact results of all its steps or was stopped by patience (a
-  longer num_steps continues a run that reached it, if its checkpoints are there; a damaged
+def _finished(kind: RunKind, config: ml_collections.ConfigDict, workdir: str) -> bool:
+  """Whether the member has intact results of all its steps or was stopped early (a longer
+  ceiling continues a run that reached it, if its checkpoints are there; a damaged
   results.json is trained again and rewritten)."""
-  results = run_dir.intact_results(workdir)
-  return results is not None and (_reached_its_end(results, config)
+  results = run_dir.intact_results(workdir, kind.results_type)
+  return results is not None and (results.reached_end(kind.schedule(config).num_steps)
                                   or not run_dir.has_checkpoints(workdir))
 
 
-def _reached_its_end(results: RunResults, config: ml_collections.ConfigDict) -> bool:
-  return results.stopped_by == 'patience' or results.steps >= config.train.num_steps
-
-
-def _warn_if_stranded(config: ml_collections.ConfigDict, workdir: str) -> None:
-  """Warns of a member that reached an older, lower num_steps and has no checkpoint to go on
+def _warn_if_stranded(kind: RunKind, config: ml_collections.ConfigDict, workdir: str) -> None:
+  """Warns of a member that reached an older, lower ceiling and has no checkpoint to go on
   from: it is kept as it is, not trained again from step 0 over its results."""
-  results = run_dir.intact_results(workdir)
-  if (results is not None and not _reached_its_end(results, config)
+  results = run_dir.intact_results(workdir, kind.results_type)
+  num_steps = kind.schedule(config).num_steps
+  if (results is not None and not results.reached_end(num_steps)
       and not run_dir.has_checkpoints(workdir)):
-    logging.warning('%s: kept at its %d steps, below train.num_steps=%d, since it has no '
+    logging.warning('%s: kept at its %d steps, below the ceiling of %d, since it has no '
                     'checkpoint to continue from (move its %s away to train it again from step '
-                    '0)', workdir, results.steps, config.train.num_steps, run_dir.RESULTS_FILE)
-
-
-def write_csv(rows: list[dict], path: str) -> None:
-  """One line per member, the union of the members' fields as columns."""
-  fields = list(dict.fromkeys(field for row in rows for field in row))
-  os.makedirs(os.path.dirname(path) or '.', exist_ok=True)
-  with open(path, 'w', newline='') as f:
-    writer = csv.DictWriter(f, fieldnames=fields)
-    writer.writeheader()
-    writer.writerows(rows)
-
-
-def read_csv(path: str) -> list[dict]:
-  """The rows of a sweep CSV, numbers parsed."""
-  with open(path, newline='') as f:
-    return [{k: _literal(v) if v != '' else None for k, v in row.items()}
-            for row in csv.DictReader(f)]
+                    '0)', workdir, results.steps_done, num_steps, run_dir.RESULTS_FILE)

@@ -1,6 +1,10 @@
 """The cores of the experiments: B×T×D sequences in, B×T×H states out (the glimpse tasks'
 ConvNet baseline, convnet.py, gives one state, B×1×H).
 
+Every recurrent core also has a one-step form, state in and state out, for an agent that acts
+at every time step: `initial_carry(batch, max_length)` and `step(carry, x_BxD, rates) ->
+(carry, h_BxH)`, the same function as the sequence form one step at a time.
+
 Fast weights are the public layer itself (layers.FastWeights); the baselines (IRNN, LSTM,
 Associative LSTM) wrap their pure recurrences the same way, so that every model differs
 from the others only in its core.
@@ -26,13 +30,24 @@ class IRNNCore(nn.Module):
   """ReLU RNN with identity recurrent init (Le, Jaitly & Hinton 2015)."""
   hidden_size: int
 
-  @nn.compact
+  def setup(self):
+    hidden = self.hidden_size
+    self.recurrent = self.param('recurrent', scaled_identity(1.0), (hidden, hidden))
+    self.input = InputProjection(hidden)
+
   def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
     del rates  # no fast memory
-    hidden = self.hidden_size
-    recurrent = self.param('recurrent', scaled_identity(1.0), (hidden, hidden))
-    x_proj_TxBxH = InputProjection(hidden, name='input')(inputs)
-    return baselines.run_irnn(recurrent, x_proj_TxBxH).transpose(1, 0, 2)
+    return baselines.run_irnn(self.recurrent, self.input(inputs)).transpose(1, 0, 2)
+
+  @nn.nowrap
+  def initial_carry(self, batch: int, max_length: int):
+    del max_length
+    return jnp.zeros((batch, self.hidden_size))
+
+  def step(self, h_BxH, x_BxD, rates: FastDynamics | None = None):
+    del rates
+    h_next = baselines.irnn_step(self.recurrent, h_BxH, self.input(x_BxD[:, None])[0])
+    return h_next, h_next
 
 
 def lstm_bias_init(key, shape, dtype=jnp.float32):
@@ -46,13 +61,25 @@ class LSTMCore(nn.Module):
   """A standard LSTM with forget-gate bias 1."""
   hidden_size: int
 
-  @nn.compact
+  def setup(self):
+    hidden = self.hidden_size
+    self.recurrent = self.param('recurrent', uniform_fan_in, (hidden, 4 * hidden))
+    self.input = InputProjection(4 * hidden, lstm_bias_init)
+
   def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
     del rates
-    hidden = self.hidden_size
-    recurrent = self.param('recurrent', uniform_fan_in, (hidden, 4 * hidden))
-    x_proj_TxBx4H = InputProjection(4 * hidden, lstm_bias_init, name='input')(inputs)
-    return baselines.run_lstm(recurrent, x_proj_TxBx4H).transpose(1, 0, 2)
+    return baselines.run_lstm(self.recurrent, self.input(inputs)).transpose(1, 0, 2)
+
+  @nn.nowrap
+  def initial_carry(self, batch: int, max_length: int):
+    del max_length
+    zeros = jnp.zeros((batch, self.hidden_size))
+    return baselines.LSTMState(zeros, zeros)
+
+  def step(self, state: baselines.LSTMState, x_BxD, rates: FastDynamics | None = None):
+    del rates
+    state = baselines.lstm_step(self.recurrent, state, self.input(x_BxD[:, None])[0])
+    return state, state.h_BxH
 
 
 def alstm_bias_init(key, shape, dtype=jnp.float32):
@@ -67,15 +94,30 @@ class AssociativeLSTMCore(nn.Module):
   hidden_size: int
   num_copies: int = 4
 
-  @nn.compact
-  def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
-    del rates
+  def setup(self):
     hidden = self.hidden_size
     width = associative_lstm.projection_size(hidden)
-    recurrent = self.param('recurrent', uniform_fan_in, (hidden, width))
-    x_proj_TxBxG = InputProjection(width, alstm_bias_init, name='input')(inputs)
-    perms = associative_lstm.copy_permutations(self.num_copies, hidden // 2)
-    return associative_lstm.run_alstm(recurrent, perms, x_proj_TxBxG).transpose(1, 0, 2)
+    self.recurrent = self.param('recurrent', uniform_fan_in, (hidden, width))
+    self.input = InputProjection(width, alstm_bias_init)
+    self.perms = associative_lstm.copy_permutations(self.num_copies, hidden // 2)
+
+  def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
+    del rates
+    return associative_lstm.run_alstm(self.recurrent, self.perms,
+                                      self.input(inputs)).transpose(1, 0, 2)
+
+  @nn.nowrap
+  def initial_carry(self, batch: int, max_length: int):
+    del max_length
+    return associative_lstm.ALSTMState(jnp.zeros((batch, self.hidden_size)),
+                                       jnp.zeros((self.num_copies, batch, self.hidden_size)))
+
+  def step(self, state, x_BxD, rates: FastDynamics | None = None):
+    del rates
+    perm_SxNxN = jnp.asarray(associative_lstm.permutation_matrices(self.perms))
+    state = associative_lstm.alstm_step(self.recurrent, perm_SxNxN, state,
+                                        self.input(x_BxD[:, None])[0])
+    return state, state.h_BxH
 
 
 def build_core(model_cfg: ml_collections.ConfigDict) -> nn.Module:

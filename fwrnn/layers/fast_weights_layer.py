@@ -26,6 +26,27 @@ def run_fast_weights(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
   return FORMS[form](cell, dyn, opts, x_proj_TxBxH)
 
 
+def empty_carry(form: str, batch: int, hidden: int, max_length: int | None):
+  """h(0) = 0 and an empty memory: A (B×H×H) in the explicit form; the past states
+  (B×max_length×H) and the time in the implicit one."""
+  if form == 'explicit':
+    return jnp.zeros((batch, hidden)), jnp.zeros((batch, hidden, hidden))
+  return (jnp.zeros((batch, hidden)), jnp.zeros((batch, max_length, hidden)),
+          jnp.zeros((), jnp.int32))
+
+
+def carry_step(cell: CellParams, dyn: FastDynamics, opts: CellOptions, form: str, carry,
+               x_proj_BxH: jax.Array):
+  """(carry, C x(t) + b) → (next carry, h(t+1)) of either form, one time step."""
+  if form == 'explicit':
+    h_next, fast = fast_weights.explicit_step(cell, dyn, opts, *carry, x_proj_BxH)
+    return (h_next, fast), h_next
+  h_BxH, hist_BxLxH, t = carry
+  hist_BxLxH = jax.lax.dynamic_update_index_in_dim(hist_BxLxH, h_BxH, t, 1)
+  h_next = fast_weights.implicit_step(cell, dyn, opts, hist_BxLxH, t, x_proj_BxH).output
+  return (h_next, hist_BxLxH, t + 1), h_next
+
+
 def scaled_identity(scale):
   """Initialiser of a square matrix as scale·I."""
   return lambda key, shape, dtype=jnp.float32: scale * jnp.eye(shape[0], dtype=dtype)
@@ -45,6 +66,9 @@ class FastWeights(nn.Module):
   Example, in a model of your own:
 
       h_BxTxH = FastWeights(hidden_size=64, inner_steps=1)(x_BxTxD)
+
+  `step` is the same cell one time step at a time (state in, state out), with a carry from
+  `initial_carry`: what an agent that acts at every step uses.
   """
   hidden_size: int
   fast_decay: float = 0.95   # λ
@@ -57,11 +81,20 @@ class FastWeights(nn.Module):
   unroll_length: int = UNROLL_LENGTH
   trace_length: int = TRACE_LENGTH
 
+  def setup(self):
+    self.cell = _cell_params(self, self.hidden_size)
+    self.input = InputProjection(self.hidden_size)
+
   def options(self) -> CellOptions:
     return CellOptions(self.inner_steps, self.layer_norm, self.ln_on_h0, self.unroll_length,
                        self.trace_length)
 
-  @nn.compact
+  def dynamics(self, rates: FastDynamics | None, dtype) -> FastDynamics:
+    """λ and η as arrays of dtype: the rates (a population member's) if given, else the
+    layer's; η = 0 without fast memory."""
+    decay, lr = rates if rates is not None else (self.fast_decay, self.fast_lr)
+    return FastDynamics(jnp.asarray(decay, dtype), jnp.asarray(lr if self.fast_memory else 0.0, dtype))
+
   def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
     """h(1) … h(T) (B×T×H) of a B×T×D sequence (an array or inputs.EmbeddedTokens).
 
@@ -69,17 +102,26 @@ class FastWeights(nn.Module):
     'intermediates' collection mutable, the implicit form's StepTrace of every step is sown
     as 'trace' (leaves T-leading): what the fast memory read at each step.
     """
-    cell = _cell_params(self, self.hidden_size)
-    x_proj_TxBxH = InputProjection(self.hidden_size, name='input')(inputs)
-    decay, lr = rates if rates is not None else (self.fast_decay, self.fast_lr)
-    dyn = FastDynamics(decay, lr if self.fast_memory else 0.0)
+    x_proj_TxBxH = self.input(inputs)
+    dyn = self.dynamics(rates, x_proj_TxBxH.dtype)
     if self.is_mutable_collection('intermediates'):
-      dyn = FastDynamics(*(jnp.asarray(v, x_proj_TxBxH.dtype) for v in dyn))
-      trace = fast_weights.implicit_scan(cell, dyn, self.options(), x_proj_TxBxH, keep_trace=True)
+      trace = fast_weights.implicit_scan(self.cell, dyn, self.options(), x_proj_TxBxH,
+                                         keep_trace=True)
       self.sow('intermediates', 'trace', trace)
       return trace.output.transpose(1, 0, 2)
-    h_TxBxH = run_fast_weights(cell, dyn, self.options(), x_proj_TxBxH, self.form)
+    h_TxBxH = run_fast_weights(self.cell, dyn, self.options(), x_proj_TxBxH, self.form)
     return h_TxBxH.transpose(1, 0, 2)
+
+  @nn.nowrap
+  def initial_carry(self, batch: int, max_length: int):
+    """The carry of `step` before the first time step (empty_carry)."""
+    return empty_carry(self.form, batch, self.hidden_size, max_length)
+
+  def step(self, carry, x_BxD: jax.Array, rates: FastDynamics | None = None):
+    """(carry, x(t)) → (next carry, h(t+1)): `__call__` one step at a time."""
+    x_proj_BxH = self.input(x_BxD[:, None])[0]
+    return carry_step(self.cell, self.dynamics(rates, x_proj_BxH.dtype), self.options(),
+                      self.form, carry, x_proj_BxH)
 
 
 class FastWeightsCell(nn.RNNCellBase):
@@ -107,25 +149,15 @@ class FastWeightsCell(nn.RNNCellBase):
     dyn = FastDynamics(jnp.asarray(self.fast_decay, x_BxD.dtype),
                        jnp.asarray(self.fast_lr, x_BxD.dtype))
     opts = CellOptions(self.inner_steps, self.layer_norm, self.ln_on_h0)
-    if self.form == 'explicit':
-      h_next, fast = fast_weights.explicit_step(cell, dyn, opts, *carry, x_proj_BxH)
-      return (h_next, fast), h_next
-    h_BxH, hist_BxLxH, t = carry
-    hist_BxLxH = jax.lax.dynamic_update_index_in_dim(hist_BxLxH, h_BxH, t, 1)
-    h_next = fast_weights.implicit_step(cell, dyn, opts, hist_BxLxH, t, x_proj_BxH).output
-    return (h_next, hist_BxLxH, t + 1), h_next
+    return carry_step(cell, dyn, opts, self.form, carry, x_proj_BxH)
 
   @nn.nowrap
   def initialize_carry(self, rng, input_shape):
     """h(0) = 0 and an empty memory, for inputs of shape (B, D)."""
     del rng
-    batch, hidden = input_shape[0], self.hidden_size
-    if self.form == 'explicit':
-      return jnp.zeros((batch, hidden)), jnp.zeros((batch, hidden, hidden))
-    if not self.max_length:
+    if self.form != 'explicit' and not self.max_length:
       raise ValueError("FastWeightsCell(form='implicit') needs max_length, the longest sequence")
-    return (jnp.zeros((batch, hidden)), jnp.zeros((batch, self.max_length, hidden)),
-            jnp.zeros((), jnp.int32))
+    return empty_carry(self.form, input_shape[0], self.hidden_size, self.max_length)
 
   @property
   def num_feature_axes(self) -> int:

@@ -11,7 +11,7 @@ import os
 from typing import Callable
 
 from fwrnn.report import paper as report
-from fwrnn.engine import sweep
+from fwrnn.engine import csv_rows
 
 Cells = list[dict]
 
@@ -61,6 +61,6 @@ def write(kind: ReportKind, rows: list[dict], configs: list[dict], out_dir: str,
   markdown, data, *figures = (os.path.join(out_dir, name) for name in kind.files())
   with open(markdown, 'w') as f:
     f.write(f'# {kind.title}\n\n' + kind.markdown(cells, rows, header))
-  sweep.write_csv([{k: v for k, v in c.items() if k != 'workdirs'} for c in cells], data)
+  csv_rows.write_csv([{k: v for k, v in c.items() if k != 'workdirs'} for c in cells], data)
   for (_, draw), path in zip(kind.figures, figures):
     draw(cells, path)

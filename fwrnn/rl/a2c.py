@@ -3,11 +3,11 @@
 Every game of Catch lasts N − 1 steps, so a batch of games started together stays in step:
 one rollout is one episode of every game, and the recurrent state starts afresh with each.
 The agent is the project's core (cores.build_core) between a linear read of the screen and
-two heads (policy over the three actions, value). The cores read whole sequences and are
-causal, so at step t the agent reads the episode so far from a buffer of fixed length whose
-later frames are still zero. The loss is the policy gradient with the advantage G_t − V(t)
-(G_t the discounted return of the finished episode), the squared error of V, and an entropy
-bonus.
+two heads (policy over the three actions, value). It acts with the core's one-step form,
+carrying the recurrent state from frame to frame (O(T) per episode); the loss reads the
+finished episode with the core's sequence form, the same function. The loss is the policy
+gradient with the advantage G_t − V(t) (G_t the discounted return of the finished episode),
+the squared error of V, and an entropy bonus.
 """
 
 import dataclasses
@@ -26,16 +26,26 @@ from fwrnn.rl import catch
 
 
 class ActorCritic(nn.Module):
-  """Screens (B×T×N×N) → policy logits (B×T×3) and values (B×T) through a core."""
+  """Screens (B×T×N×N) → policy logits (B×T×3) and values (B×T) through a core; `step`
+  does the same one frame at a time."""
   core: nn.Module
 
-  @nn.compact
+  def setup(self):
+    self.policy = nn.Dense(len(catch.ACTIONS), kernel_init=uniform_fan_in)
+    self.value = nn.Dense(1, kernel_init=uniform_fan_in)
+
   def __call__(self, screens, rates: FastDynamics | None = None):
     batch, steps = screens.shape[:2]
-    h_BxTxH = self.core(screens.reshape(batch, steps, -1), rates)
-    logits = nn.Dense(len(catch.ACTIONS), kernel_init=uniform_fan_in, name='policy')(h_BxTxH)
-    values = nn.Dense(1, kernel_init=uniform_fan_in, name='value')(h_BxTxH)[..., 0]
-    return logits, values
+    return self.heads(self.core(screens.reshape(batch, steps, -1), rates))
+
+  def heads(self, h):
+    """(policy logits, values) of hidden states h (…×H)."""
+    return self.policy(h), self.value(h)[..., 0]
+
+  def step(self, carry, screens_BxNxN, rates: FastDynamics | None = None):
+    """(carry, the frames of step t) → (next carry, policy logits B×3, values B)."""
+    carry, h_BxH = self.core.step(carry, screens_BxNxN.reshape(len(screens_BxNxN), -1), rates)
+    return (carry, *self.heads(h_BxH))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,26 +71,26 @@ def build_agent(model_cfg: ml_collections.ConfigDict) -> ActorCritic:
 
 
 def play_episode(agent: ActorCritic, params, rates, settings: A2CSettings, key) -> Episode:
-  """Plays one episode of settings.num_games games with actions sampled from the policy."""
+  """Plays one episode of settings.num_games games with actions sampled from the policy,
+  the agent's recurrent state carried from step to step."""
   game, games = settings.game, settings.num_games
   steps = game.size - 1
   reset_key, play_key = jax.random.split(key)
   states, screens = jax.vmap(lambda k: catch.reset(game, k))(jax.random.split(reset_key, games))
-  buffer = jnp.zeros((games, steps, game.size, game.size), jnp.float32)
+  carry = agent.core.initial_carry(games, steps)
 
-  def act(carry, t):
-    states, screens, buffer, key = carry
+  def act(loop, _):
+    states, screens, carry, key = loop
     key, action_key, step_key = jax.random.split(key, 3)
-    buffer = buffer.at[:, t].set(screens)
-    logits, _ = agent.apply(params, buffer, rates)
-    actions = jax.random.categorical(action_key, logits[:, t])
-    states, screens, rewards, _ = jax.vmap(lambda s, a, k: catch.step(game, s, a, k))(
+    carry, logits, _ = agent.apply(params, carry, screens, rates, method='step')
+    actions = jax.random.categorical(action_key, logits)
+    next_states, next_screens, rewards, _ = jax.vmap(lambda s, a, k: catch.step(game, s, a, k))(
         states, actions, jax.random.split(step_key, games))
-    return (states, screens, buffer, key), (actions, rewards)
+    return (next_states, next_screens, carry, key), (screens, actions, rewards)
 
-  (_, _, buffer, _), (actions, rewards) = jax.lax.scan(
-      act, (states, screens, buffer, play_key), jnp.arange(steps))
-  return Episode(buffer, actions.T, rewards.T)
+  _, (screens, actions, rewards) = jax.lax.scan(act, (states, screens, carry, play_key), None,
+                                                length=steps)
+  return Episode(screens.swapaxes(0, 1), actions.T, rewards.T)
 
 
 def returns(rewards_BxT: jax.Array, discount: float) -> jax.Array:
@@ -108,16 +118,18 @@ def loss(agent: ActorCritic, params, rates, settings: A2CSettings, episode: Epis
 
 
 class AgentState(NamedTuple):
-  """The number of updates done, the agent's parameters and optimizer state, and the key of
-  its next episode (as key data, so that it checkpoints): a checkpoint holds one."""
+  """The number of updates done, the agent's parameters and optimizer state, the key of its
+  next episode (as key data, so that it checkpoints), and the share of games it caught over
+  its latest chunk of updates: a checkpoint holds one."""
   step: jax.Array
   params: dict
   opt_state: optax.OptState
   key: jax.Array
+  catch_rate: jax.Array
 
 
-class UpdateMetrics(NamedTuple):
-  """Of one update: the share of games caught, and the loss's three parts."""
+class UpdateSums(NamedTuple):
+  """Summed over a chunk of updates: the share of games caught, and the loss's three parts."""
   caught: jax.Array
   policy_loss: jax.Array
   value_loss: jax.Array
@@ -126,8 +138,8 @@ class UpdateMetrics(NamedTuple):
 
 def make_train(agent: ActorCritic, tx: optax.GradientTransformation,
                settings: A2CSettings) -> Callable:
-  """Returns train(state, rates, num_updates) -> (state, UpdateMetrics of every update): that
-  many episodes and updates in one compiled loop."""
+  """Returns train(state, rates, num_updates) -> (state, UpdateSums): that many episodes
+  and updates in one compiled loop (num_updates may be traced)."""
 
   def update(state: AgentState, rates):
     key, episode_key = jax.random.split(jax.random.wrap_key_data(state.key))
@@ -136,21 +148,29 @@ def make_train(agent: ActorCritic, tx: optax.GradientTransformation,
         state.params)
     updates, opt_state = tx.update(grads, state.opt_state, state.params)
     caught = jnp.mean(episode.rewards[:, -1] > 0)
-    state = AgentState(state.step + 1, optax.apply_updates(state.params, updates), opt_state,
-                       jax.random.key_data(key))
-    return state, UpdateMetrics(caught, *parts)
+    state = state._replace(step=state.step + 1, params=optax.apply_updates(state.params, updates),
+                           opt_state=opt_state, key=jax.random.key_data(key))
+    return state, UpdateSums(caught, *parts)
 
-  def train(state: AgentState, rates, num_updates: int):
-    return jax.lax.scan(lambda s, _: update(s, rates), state, None, length=num_updates)
+  def train(state: AgentState, rates, num_updates):
+    def body(_, carry):
+      state, sums = carry
+      state, new = update(state, rates)
+      return state, jax.tree.map(jnp.add, sums, new)
+
+    zero = jnp.zeros((), jnp.float32)
+    state, sums = jax.lax.fori_loop(0, num_updates, body, (state, UpdateSums(*[zero] * 4)))
+    return state._replace(catch_rate=sums.caught / num_updates), sums
 
   return train
 
 
 def init(agent: ActorCritic, tx: optax.GradientTransformation, settings: A2CSettings, rates,
-         seed: int) -> AgentState:
+         seed) -> AgentState:
   """A fresh agent of the given seed."""
   param_key, key = jax.random.split(jax.random.key(seed))
   game = settings.game
   screens = jnp.zeros((1, game.size - 1, game.size, game.size), jnp.float32)
   params = agent.init(param_key, screens, rates)
-  return AgentState(jnp.zeros((), jnp.int32), params, tx.init(params), jax.random.key_data(key))
+  return AgentState(jnp.zeros((), jnp.int32), params, tx.init(params), jax.random.key_data(key),
+                    jnp.zeros((), jnp.float32))

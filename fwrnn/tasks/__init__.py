@@ -18,6 +18,9 @@ are the examples):
 It may also have TASK_RULES, {field: config_checks rule} for its own config fields: they are
 checked before validate() and listed by the scripts' --help. A task of your own lives
 anywhere on the Python path: `--config.task=mypackage.mytask`.
+
+A task of another kind than supervised learning (catch.py, an agent on a game) has instead
+`run_kind()`, which returns the pieces it gives the engine (fwrnn/engine/kind.py).
 """
 
 import importlib
@@ -44,12 +47,18 @@ class Splits(NamedTuple):
   test: Split
 
 
-def load(name: str) -> ModuleType:
-  """The task module called name; ConfigError if it is missing or lacks a function."""
+def import_task(name: str) -> ModuleType:
+  """The module called name; ConfigError if it cannot be imported."""
   try:
-    module = importlib.import_module(name)
+    return importlib.import_module(name)
   except ImportError as e:
     raise ConfigError(f'config field task names {name!r}, which cannot be imported: {e}') from None
+
+
+def load(name: str) -> ModuleType:
+  """The supervised task module called name; ConfigError if it is missing or lacks a
+  function."""
+  module = import_task(name)
   missing = [f for f in REQUIRED if not callable(getattr(module, f, None))]
   if missing:
     raise ConfigError(f'task {name} lacks {", ".join(missing)} (see fwrnn/tasks/__init__.py)')
