@@ -1,7 +1,7 @@
 r"""Training-speed and memory benchmark, variants measured side by side in one run.
 
     pip install -r requirements-bench.txt
-    python scripts/benchmark.py --config=configs/assoc_recall.py --out=results/benchmark_cpu.json
+    python scripts/benchmark.py --config=configs/assoc_recall.py --out=results/speed/benchmark_cpu.json
 
 Variants: (a) fwrnn's training step, (b) an eager PyTorch loop with an explicit A (how
 public implementations train), (c) fwrnn with the explicit-A form, (d) a population of
@@ -13,7 +13,7 @@ reference and the memory sweep read token sequences, so an image task (the glimp
 (a), (c) and (d) only:
 
     python scripts/benchmark.py --config=configs/mnist_glimpses.py --config.data.dir=PATH \
-        --out=results/benchmark_glimpses_cpu.json
+        --out=results/speed/benchmark_glimpses_cpu.json
 """
 
 import json

@@ -1,7 +1,7 @@
 r"""Wall time of a sweep: one population against the same runs one after another.
 
     python scripts/benchmark_sweep.py --config=configs/assoc_recall.py --steps=3000 \
-        --out=results/benchmark_sweep_cpu.json
+        --out=results/speed/benchmark_sweep_cpu.json
 
 Both sides run as a user runs them, as fresh processes, compilation included: the
 population is one `scripts/sweep.py`, the others one `scripts/train.py` per member. The

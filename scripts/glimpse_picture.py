@@ -1,7 +1,7 @@
 r"""Draws the glimpse sequence of one test image, as the model reads it.
 
     python scripts/glimpse_picture.py --config=configs/mnist_glimpses.py \
-        --config.data.dir=PATH --index=0 --out=results/mnist_glimpses.png
+        --config.data.dir=PATH --index=0 --out=results/table2/mnist_glimpses.png
 """
 
 import sys

@@ -1,9 +1,9 @@
 r"""Draws what the fast memory reads, for a trained fast-weights run and one example.
 
     python scripts/memory_picture.py --workdir=runs/fast_weights_r50_k4_seed0 \
-        --sequence=c9k8j3f1??c --out=results/memory_r50.png
+        --sequence=c9k8j3f1??c --out=results/table1/memory_r50.png
     python scripts/memory_picture.py --workdir=runs/fast_weights_r100_mnist_seed0 \
-        --test_index=0 --every_step --out=results/memory_mnist.png
+        --test_index=0 --every_step --out=results/table2/memory_mnist.png
 
 --sequence is an example in the task's text form (a sequence, or an image file for the
 glimpse tasks); --test_index takes one from the run's test split instead. By default the

@@ -17,6 +17,8 @@ from fwrnn.engine import loop
 from fwrnn.errors import RunError
 from fwrnn.rl import a2c, catch
 from fwrnn.report import catch as catch_report
+from fwrnn.report import kinds as report_kinds
+from fwrnn.report.common import read_runs
 
 RATES = FastDynamics(jnp.float32(0.95), jnp.float32(0.5))
 
@@ -102,23 +104,28 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
   np.testing.assert_array_equal(
       np.loadtxt(tmp_path / 'parts1' / 'catch_curve.csv', delimiter=',', skiprows=1),
       np.loadtxt(tmp_path / 'whole1' / 'catch_curve.csv', delimiter=',', skiprows=1))
-  found = catch_report.groups(catch_report.find_runs(str(tmp_path)))
-  [(key, runs)] = [(k, r) for k, r in found.items()]
-  assert key == ('fast_weights', 6, 2, False) and len(runs) == 4  # whole and parts, 2 seeds each
-  text = catch_report.markdown(found, 'header', last=1)
+  rows, configs = read_runs(str(tmp_path))
+  [cell] = catch_report.catch_cells(rows, configs)
+  assert (cell.model, cell.version) == ('fast_weights', (6, 2, False))
+  assert cell.seeds == [0, 0, 1, 1]  # whole and parts, 2 seeds each
+  text = catch_report.catch_markdown([cell], rows, 'header', last=1)
   rate = np.mean([r.final_catch_rate for r in whole] * 2)
   assert f'| N = 6, M = 2 | Fast weights | 0, 0, 1, 1 | 1,600 | {100 * rate:.1f} ± ' in text
-  catch_report.plot(found, str(tmp_path / 'catch.png'))
-  assert (tmp_path / 'catch.png').read_bytes()[:4] == b'\x89PNG'
+  for name in ('catch', 'groups'):  # the report kinds that read Catch runs
+    kind = report_kinds.REPORT_KINDS[name]
+    report_kinds.write(kind, rows, configs, str(tmp_path / 'report'), 'header')
+    for figure in kind.files()[2:]:
+      assert (tmp_path / 'report' / figure).read_bytes()[:4] == b'\x89PNG'
 
 
 def test_the_catch_table_compares_cores_at_the_shortest_budget_of_their_version():
-  curve = lambda rates: np.array([(i + 1, 1000 * (i + 1), r) for i, r in enumerate(rates)])
-  found = {('lstm', 6, 2, False): [(0, curve([0.1, 0.5]), {}), (1, curve([0.3, 0.7]), {})],
-           ('fast_weights', 6, 2, False): [(0, curve([0.2, 0.4, 0.9, 1.0]), {})]}
-  text = catch_report.markdown(found, 'header', last=1)
-  assert '| LSTM | 0, 1 | 2,000 | 60.0 ± 14.1% | 0.20 | 60.0 ± 14.1% at 0.00M |' in text
-  assert '| Fast weights | 0 | 4,000 | 100.0 ± 0.0% | 1.00 | 40.0 ± 0.0% at 0.00M |' in text
+  cell = lambda model, seeds, rates: catch_report.CatchCell(
+      model, 6, 2, False, seeds, 1000.0 * np.arange(1, len(rates[0]) + 1), np.array(rates))
+  cells = [cell('lstm', [0, 1], [[0.1, 0.5], [0.3, 0.7]]),
+           cell('fast_weights', [0], [[0.2, 0.4, 0.9, 1.0]])]
+  text = catch_report.catch_markdown(cells, [], 'header', last=1)
+  assert '| LSTM | 0, 1 | 2,000 | 60.0 ± 14.1 | 0.20 | 60.0 ± 14.1 at 0.00M |' in text
+  assert '| Fast weights | 0 | 4,000 | 100.0 (1 seed) | 1.00 | 40.0 (1 seed) at 0.00M |' in text
 
 
 @pytest.mark.parametrize('field, value, allowed', [

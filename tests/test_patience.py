@@ -10,6 +10,7 @@ from configs import assoc_recall
 from fwrnn.engine import run_dir
 from fwrnn.engine import sweep
 from fwrnn.engine import loop as train
+from fwrnn.engine.kind import kind_of
 from fwrnn.engine import train_steps
 from fwrnn.engine.state import TrainState
 
@@ -86,7 +87,8 @@ def test_a_sweep_does_not_train_a_member_that_patience_stopped_again(tmp_path):
   results = train.train_and_evaluate(config, str(tmp_path))
   longer = config.copy_and_resolve_references()
   longer.train.num_steps = 10 * results.steps
-  assert sweep._finished(longer, str(tmp_path))
+  assert sweep._finished(kind_of(longer), longer, str(tmp_path))
   reached_the_end = tiny_config(num_steps=20)
   train.train_and_evaluate(reached_the_end, str(tmp_path / 'ceiling'))
-  assert not sweep._finished(tiny_config(num_steps=40), str(tmp_path / 'ceiling'))
+  longer_still = tiny_config(num_steps=40)
+  assert not sweep._finished(kind_of(longer_still), longer_still, str(tmp_path / 'ceiling'))

@@ -5,8 +5,10 @@ import sys
 
 import pytest
 
+from fwrnn.errors import RunError
+
 from configs import assoc_recall
-from fwrnn.report import paper as report
+from fwrnn.report import ablations, common, paper as report
 from fwrnn.report import kinds as report_kinds
 from fwrnn.engine import run_dir
 from fwrnn.engine import csv_rows, sweep
@@ -25,11 +27,11 @@ def test_table1_cell_uses_the_rate_with_the_best_mean_validation_error():
   rows = [run('lstm', 20, 1e-3, 0, 10.0, 1.0), run('lstm', 20, 1e-3, 1, 30.0, 2.0),
           run('lstm', 20, 3e-3, 0, 15.0, 50.0), run('lstm', 20, 3e-3, 1, 16.0, 60.0)]
   [cell] = report.paper_cells(rows, TABLE1)
-  assert cell['learning_rate'] == 3e-3  # mean valid 15.5 < 20, although its test error is worse
-  assert cell['test_errors'] == [50.0, 60.0]
-  assert cell['test_mean'] == pytest.approx(55.0)
-  assert cell['test_std'] == pytest.approx(7.0710678)
-  assert cell['paper'] == 60.81
+  assert cell.learning_rate == 3e-3  # mean valid 15.5 < 20, although its test error is worse
+  assert cell.test_errors == [50.0, 60.0]
+  assert cell.test_mean == pytest.approx(55.0)
+  assert cell.test_std == pytest.approx(7.0710678)
+  assert cell.paper == 60.81
 
 
 def test_table1_markdown_puts_each_cell_beside_the_paper():
@@ -83,13 +85,14 @@ def test_any_sweep_gets_a_table_of_its_seed_groups_and_their_curves(tiny_sweep):
   text = (sweep_dir / 'report' / 'groups.md').read_text()
   for rate in (1e-3, 1e-2):
     members = [r for r in rows if r['learning_rate'] == rate]
-    mean, std = report.mean_std([m['test_error'] for m in members])
+    mean, std = common.mean_std([m['test_error'] for m in members])
     assert f'| learning_rate={rate} | 2 | 0, 1 | ' in text
     assert f'{mean:.2f} ± {std:.2f}' in text
   assert (sweep_dir / 'report' / 'groups_curves.png').read_bytes()[:4] == b'\x89PNG'
 
 
-@pytest.mark.parametrize('name', sorted(report_kinds.REPORT_KINDS))
+@pytest.mark.parametrize('name', sorted(n for n, k in report_kinds.REPORT_KINDS.items()
+                                         if k.runs != 'catch'))
 def test_every_kind_of_report_writes_its_table_data_and_figures(tiny_sweep, tmp_path, name):
   sweep_dir, _ = tiny_sweep
   rows = csv_rows.read_csv(str(sweep_dir / sweep.SWEEP_CSV))
@@ -108,9 +111,9 @@ def test_table1_and_ablation_figures_draw(tmp_path):
   rows = [run(m, r, 1e-3, s, 1.0, e) for m, e in (('lstm', 3.0), ('fast_weights', 0.0))
           for r in (20, 50) for s in range(2)]
   report.plot_error_against_size(report.paper_cells(rows, TABLE1), str(tmp_path / 't1.png'), 'Table 1')
-  cells = [dict(model='fast_weights', hidden_size=50, num_pairs=4, inner_steps=1, layer_norm=True,
-                fast_decay=d, fast_lr=e, test_mean=d * e) for d in (0.9, 0.95) for e in (0.0, 0.5)]
-  report.plot_decay_and_rate(cells, str(tmp_path / 'grid.png'))
+  cells = [ablations.AblationCell('fast_weights', 50, 4, 1, True, d, e, [d * e], d * e, 0.0, d * e)
+           for d in (0.9, 0.95) for e in (0.0, 0.5)]
+  ablations.plot_decay_and_rate(cells, str(tmp_path / 'grid.png'))
   for name in ('t1.png', 'grid.png'):
     assert (tmp_path / name).read_bytes()[:4] == b'\x89PNG'
 
@@ -119,7 +122,7 @@ def test_a_cell_chooses_among_settings_of_eta_too_and_never_mixes_them():
   rows = [dict(run('fast_weights', 50, 1e-3, s, valid, test), fast_lr=eta, fast_decay=0.95)
           for eta, valid, test in ((0.5, 5.0, 4.0), (0.1, 2.0, 1.0)) for s in range(2)]
   [cell] = report.paper_cells(rows, TABLE1)
-  assert cell['fast_lr'] == 0.1 and cell['test_errors'] == [1.0, 1.0]
+  assert cell.fast_lr == 0.1 and cell.test_errors == [1.0, 1.0]
   text = report.paper_markdown([cell], rows, 'header')
   assert '| 0.001 (0.001); η 0.1 (0.1, 0.5) |' in text
 
@@ -130,7 +133,7 @@ def test_a_run_stopped_early_holds_its_last_value_on_the_curves(tmp_path):
     (tmp_path / name).mkdir()
     (tmp_path / name / 'valid_curve.csv').write_text(
         'step,valid_loss,valid_error\n' + ''.join(f'{s},{l},{e}\n' for s, l, e in rows))
-  steps, errors = report.seed_curves([str(tmp_path / 'short'), str(tmp_path / 'long')], 2)
+  steps, errors = common.seed_curves([str(tmp_path / 'short'), str(tmp_path / 'long')], 2)
   assert steps.tolist() == [1000, 2000, 3000]
   assert errors.tolist() == [[50.0, 20.0, 20.0], [55.0, 30.0, 5.0]]
 
@@ -141,11 +144,13 @@ def test_the_curves_of_every_cell_show_where_each_seed_stopped_and_why(tmp_path)
     (tmp_path / name / 'valid_curve.csv').write_text('step,valid_loss,valid_error\n' + ''.join(
         f'{1000 * (i + 1)},{e / 50},{e}\n' for i, e in enumerate(errors)))
     return str(tmp_path / name)
+  cell = lambda model, hidden, stopped_at, stopped_by, workdirs: report.PaperCell(
+      model, hidden, 1e-3, None, None, [], [], [], list(range(len(workdirs))), [], 0.0, 0.0, 0.0,
+      None, workdirs, stopped_at, stopped_by)
   cells = [
-      dict(model='lstm', hidden_size=20, stopped_at=[2000, 3000], stopped_by=['patience', 'num_steps'],
-           workdirs=[write_curve('a', [60.0, 30.0]), write_curve('b', [60.0, 40.0, 20.0])]),
-      dict(model='fast_weights', hidden_size=50, stopped_at=[1000], stopped_by=['patience'],
-           workdirs=[write_curve('c', [5.0])]),
+      cell('lstm', 20, [2000, 3000], ['patience', 'num_steps'],
+           [write_curve('a', [60.0, 30.0]), write_curve('b', [60.0, 40.0, 20.0])]),
+      cell('fast_weights', 50, [1000], ['patience'], [write_curve('c', [5.0])]),
   ]
   fig = report.curves_every_size_figure(cells)
   panels = [ax for ax in fig.axes if ax.get_title()]
@@ -166,3 +171,21 @@ def test_paper_markdown_ranks_the_models_at_each_size_beside_the_papers_ranking(
   assert ('| 50 | LSTM 2.00 = Fast weights 2.00 < IRNN 3.00 | '
           'Fast weights 0 < LSTM 1.85 < IRNN 60.23 |') in text
   assert not any(line.startswith('| 20 |') for line in text.splitlines())  # one model there
+
+
+def test_a_report_of_another_kind_of_run_is_refused_before_it_writes(tiny_sweep, tmp_path):
+  sweep_dir, _ = tiny_sweep
+  rows, configs = common.read_runs(str(sweep_dir))
+  with pytest.raises(RunError, match='the catch report reads catch runs; .* is a supervised run'):
+    report_kinds.write(report_kinds.REPORT_KINDS['catch'], rows, configs, str(tmp_path / 'out'), '')
+  assert not (tmp_path / 'out').exists()
+
+
+def test_a_truncated_sweep_table_is_refused_in_one_line(tiny_sweep, tmp_path):
+  sweep_dir, _ = tiny_sweep
+  text = (sweep_dir / sweep.SWEEP_CSV).read_text()
+  (tmp_path / sweep.SWEEP_CSV).write_text(text[:len(text) - 40])  # the last line cut mid-way
+  out = subprocess.run([sys.executable, 'scripts/report.py', f'--sweep_dir={tmp_path}'],
+                       capture_output=True, text=True, timeout=120)
+  assert out.returncode == 1 and out.stderr.strip().startswith('error: ')
+  assert 'is damaged: line 5 has' in out.stderr and len(out.stderr.strip().splitlines()) == 1

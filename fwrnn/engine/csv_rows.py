@@ -9,6 +9,8 @@ import os
 from fwrnn.engine.atomic import write_atomically
 from fwrnn.errors import RunError
 
+SWEEP_CSV = 'sweep.csv'  # a sweep's table of its finished members
+
 
 def literal(text: str):
   """A number, bool or None written as text, or the text itself."""

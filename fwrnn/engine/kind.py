@@ -27,6 +27,7 @@ from fwrnn.engine.state import Member, Results
 class Schedule:
   """How long a run trains and when it logs and saves, in the kind's steps."""
   num_steps: int     # the ceiling
+  ceiling_field: str  # the config field that sets it
   log_every: int     # a progress line, TensorBoard, curves
   save_every: int    # a checkpoint (and the kind's evaluation, if it has one)
   unit: str          # what a step's work is counted in, e.g. 'sequences'

@@ -43,7 +43,8 @@ class SupervisedKind:
 
   def schedule(self, config: ml_collections.ConfigDict) -> Schedule:
     t = config.train
-    return Schedule(t.num_steps, t.log_every, t.eval_every, 'sequences', t.batch_size)
+    return Schedule(t.num_steps, 'train.num_steps', t.log_every, t.eval_every, 'sequences',
+                    t.batch_size)
 
   def batch_size(self, config: ml_collections.ConfigDict) -> int:
     return config.train.batch_size

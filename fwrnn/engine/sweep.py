@@ -19,10 +19,9 @@ from absl import logging
 
 from fwrnn.engine import loop, run_dir
 from fwrnn.engine.kind import RunKind
-from fwrnn.engine.csv_rows import literal, write_csv
+from fwrnn.engine.csv_rows import SWEEP_CSV, literal, write_csv
 from fwrnn.errors import ConfigError
 
-SWEEP_CSV = 'sweep.csv'
 
 
 def parse_grid(spec: str) -> list[dict]:
@@ -145,9 +144,10 @@ def _warn_if_stranded(kind: RunKind, config: ml_collections.ConfigDict, workdir:
   """Warns of a member that reached an older, lower ceiling and has no checkpoint to go on
   from: it is kept as it is, not trained again from step 0 over its results."""
   results = run_dir.intact_results(workdir, kind.results_type)
-  num_steps = kind.schedule(config).num_steps
-  if (results is not None and not results.reached_end(num_steps)
+  schedule = kind.schedule(config)
+  if (results is not None and not results.reached_end(schedule.num_steps)
       and not run_dir.has_checkpoints(workdir)):
-    logging.warning('%s: kept at its %d steps, below the ceiling of %d, since it has no '
-                    'checkpoint to continue from (move its %s away to train it again from step '
-                    '0)', workdir, results.steps_done, num_steps, run_dir.RESULTS_FILE)
+    logging.warning('%s: kept at its %d steps, below %s=%d, since it has no checkpoint to '
+                    'continue from (move its %s away to train it again from step 0)', workdir,
+                    results.steps_done, schedule.ceiling_field, schedule.num_steps,
+                    run_dir.RESULTS_FILE)

@@ -1,43 +1,56 @@
-"""Tables and learning curves of Catch runs: mean episode reward against environment steps per
-core and version of the game, with a band over seeds."""
+"""The Catch report: a typed cell per core and version of the game with its seeds' learning
+curves, the table (catch rate at the end and at the version's shortest budget, when 50% and
+80% were first reached), and mean episode reward against environment steps with a band over
+seeds (the paper's Figure 5)."""
 
 import collections
-import json
+import dataclasses
 import os
 
 import numpy as np
 from matplotlib.figure import Figure
 
-from fwrnn.report.paper import LABELS, mean_std
-from fwrnn.engine.run_dir import read_config
+from fwrnn.report.common import LABELS, spread_text
 
 CURVE = 'catch_curve.csv'
 
 
-def find_runs(root: str) -> list[str]:
-  """Every run directory under root that has a catch curve and results."""
-  return sorted(folder for folder, _, files in os.walk(root)
-                if CURVE in files and 'results.json' in files)
+@dataclasses.dataclass(frozen=True)
+class CatchCell:
+  """One core on one version of the game: its seeds and their curves on common points."""
+  model: str
+  size: int
+  visible_frames: int
+  diagonal: bool
+  seeds: list[int]
+  environment_steps: np.ndarray   # the curves' points (P)
+  catch_rates: np.ndarray         # seeds × points
+
+  @property
+  def version(self) -> tuple[int, int, bool]:
+    return self.size, self.visible_frames, self.diagonal
+
+  def version_text(self) -> str:
+    return f'N = {self.size}, M = {self.visible_frames}' + (', diagonal' if self.diagonal else '')
 
 
-def groups(workdirs: list[str]) -> dict:
-  """{(model, N, M, diagonal): [(seed, curve rows of update, steps, catch rate, results)]}."""
+def catch_cells(rows: list[dict], configs: list[dict]) -> list[CatchCell]:
+  """The runs grouped by core and version of the game, each seed's curve read from its run
+  directory and cut to the points every seed of the group has."""
   found = collections.defaultdict(list)
-  for workdir in workdirs:
-    config = read_config(workdir)
-    with open(os.path.join(workdir, 'results.json')) as f:
-      results = json.load(f)
-    curve = np.loadtxt(os.path.join(workdir, CURVE), delimiter=',', skiprows=1, ndmin=2)
-    key = (config.model.name, config.env.size, config.env.visible_frames, config.env.diagonal)
-    found[key].append((config.seed, curve, results))
-  order = lambda item: (item[0][1:], list(LABELS).index(item[0][0]))
-  return {key: sorted(runs, key=lambda run: run[0]) for key, runs in sorted(found.items(), key=order)}
-
-
-def _rates(runs: list) -> tuple[np.ndarray, np.ndarray]:
-  """(environment steps, catch rates seeds×points) of a group's runs, on their common points."""
-  length = min(len(curve) for _, curve, _ in runs)
-  return runs[0][1][:length, 1], np.stack([curve[:length, 2] for _, curve, _ in runs])
+  for row, config in zip(rows, configs):
+    curve = np.loadtxt(os.path.join(row['workdir'], CURVE), delimiter=',', skiprows=1, ndmin=2)
+    env = config['env']
+    found[(config['model']['name'], env['size'], env['visible_frames'], env['diagonal'])].append(
+        (row['seed'], curve))
+  cells = []
+  for (model, size, visible, diagonal), runs in found.items():
+    runs.sort(key=lambda run: run[0])
+    length = min(len(curve) for _, curve in runs)
+    cells.append(CatchCell(model, size, visible, diagonal, [seed for seed, _ in runs],
+                           runs[0][1][:length, 1],
+                           np.stack([curve[:length, 2] for _, curve in runs])))
+  return sorted(cells, key=lambda c: (c.version, list(LABELS).index(c.model)))
 
 
 def _first_reaching(steps: np.ndarray, rate: np.ndarray, level: float) -> str:
@@ -45,47 +58,46 @@ def _first_reaching(steps: np.ndarray, rate: np.ndarray, level: float) -> str:
   return f'{steps[reached[0]] / 1e6:.2f}M' if len(reached) else 'not reached'
 
 
-def markdown(found: dict, header: str, last: int = 10) -> str:
+def catch_markdown(cells: list[CatchCell], rows: list[dict], header: str, last: int = 10) -> str:
   """One row per core and version: seeds, the catch rate at the end (mean of the last `last`
   points of each seed's curve, then mean ± std over seeds), the same at the shortest budget of
   any core of that version (so that cores trained for different budgets compare at equal
   steps), and when the seeds' mean curve first reached 50% and 80%."""
   shortest = {}
-  for (_, *version), runs in found.items():
-    shortest[tuple(version)] = min(shortest.get(tuple(version), np.inf), _rates(runs)[0][-1])
-  lines = [header, '', '| version | core | seeds | environment steps | catch rate at the end | '
-           'mean reward at the end | catch rate at the version\'s shortest budget | '
+  for c in cells:
+    shortest[c.version] = min(shortest.get(c.version, np.inf), c.environment_steps[-1])
+  lines = [header, '', '| version | core | seeds | environment steps | catch rate at the end (%) | '
+           'mean reward at the end | catch rate (%) at the version\'s shortest budget | '
            '50% reached at | 80% reached at |', '|---|---|---|---:|---:|---:|---:|---:|---:|']
-  for (model, size, visible, diagonal), runs in found.items():
-    steps, rates = _rates(runs)
-    end_mean, end_std = mean_std(rates[:, -last:].mean(1))
-    common = shortest[size, visible, diagonal]
-    within = steps <= common
-    common_mean, common_std = mean_std(rates[:, within][:, -last:].mean(1))
-    version = f'N = {size}, M = {visible}' + (', diagonal' if diagonal else '')
-    lines.append(f'| {version} | {LABELS[model]} | {", ".join(str(s) for s, _, _ in runs)} | '
-                 f'{steps[-1]:,.0f} | {100 * end_mean:.1f} ± {100 * end_std:.1f}% | '
-                 f'{2 * end_mean - 1:.2f} | {100 * common_mean:.1f} ± {100 * common_std:.1f}% '
+  for c in cells:
+    steps, rates = c.environment_steps, c.catch_rates
+    at_end = rates[:, -last:].mean(1)
+    common = shortest[c.version]
+    at_common = rates[:, steps <= common][:, -last:].mean(1)
+    lines.append(f'| {c.version_text()} | {LABELS[c.model]} | {", ".join(map(str, c.seeds))} | '
+                 f'{steps[-1]:,.0f} | {spread_text(at_end, ".1f", 100.0)} | '
+                 f'{2 * at_end.mean() - 1:.2f} | {spread_text(at_common, ".1f", 100.0)} '
                  f'at {common / 1e6:.2f}M | {_first_reaching(steps, rates.mean(0), 0.5)} | '
                  f'{_first_reaching(steps, rates.mean(0), 0.8)} |')
   return '\n'.join(lines) + '\n'
 
 
-def plot(found: dict, path: str) -> None:
+def plot_rewards(cells: list[CatchCell], path: str) -> None:
   """Mean episode reward against environment steps, one panel per version of the game, each
   core in the same colour in every panel."""
-  versions = list(dict.fromkeys(key[1:] for key in found))
+  versions = list(dict.fromkeys(c.version for c in cells))
   fig = Figure(figsize=(5.5 * len(versions), 4.4))
   axes = np.atleast_1d(fig.subplots(1, len(versions)))
   for ax, version in zip(axes, versions):
-    for (model, *rest), runs in found.items():
-      if tuple(rest) != version:
+    for c in cells:
+      if c.version != version:
         continue
-      steps, rates = _rates(runs)
-      rewards = 2 * rates - 1
-      line, = ax.plot(steps, rewards.mean(0), label=f'{LABELS[model]} ({len(runs)} seed{"s" * (len(runs) > 1)})',
-                      color=f'C{list(LABELS).index(model)}')  # one colour per core throughout
-      ax.fill_between(steps, rewards.min(0), rewards.max(0), color=line.get_color(), alpha=0.2)
+      rewards = 2 * c.catch_rates - 1
+      seeds = f'{len(c.seeds)} seed{"s" * (len(c.seeds) > 1)}'
+      line, = ax.plot(c.environment_steps, rewards.mean(0), label=f'{LABELS[c.model]} ({seeds})',
+                      color=f'C{list(LABELS).index(c.model)}')  # one colour per core throughout
+      ax.fill_between(c.environment_steps, rewards.min(0), rewards.max(0),
+                      color=line.get_color(), alpha=0.2)
     size, visible, diagonal = version
     ax.set(xlabel='environment steps', ylabel='mean episode reward (catch +1, miss −1)',
            title=f'Catch N = {size}, M = {visible}' + (', diagonal' if diagonal else '')

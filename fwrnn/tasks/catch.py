@@ -92,8 +92,8 @@ class CatchKind:
 
   def schedule(self, config: ml_collections.ConfigDict) -> Schedule:
     t = config.train
-    return Schedule(t.num_updates, t.log_every, t.checkpoint_every, 'environment steps',
-                    t.num_games * (config.env.size - 1))
+    return Schedule(t.num_updates, 'train.num_updates', t.log_every, t.checkpoint_every,
+                    'environment steps', t.num_games * (config.env.size - 1))
 
   def batch_size(self, config: ml_collections.ConfigDict) -> int:
     return 1  # a run's games stay on one device
