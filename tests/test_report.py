@@ -189,3 +189,13 @@ def test_a_truncated_sweep_table_is_refused_in_one_line(tiny_sweep, tmp_path):
                        capture_output=True, text=True, timeout=120)
   assert out.returncode == 1 and out.stderr.strip().startswith('error: ')
   assert 'is damaged: line 5 has' in out.stderr and len(out.stderr.strip().splitlines()) == 1
+
+
+def test_groups_and_controls_do_not_give_one_seed_a_spread():
+  row = dict(run('fast_weights', 20, 1e-3, 0, 1.0, 2.0), fast_decay=0.95, fast_lr=0.5)
+  config = {'seed': 0, 'data': {'num_pairs': 4},
+            'model': {'name': 'fast_weights', 'inner_steps': 1, 'layer_norm': True}}
+  kinds = report_kinds.REPORT_KINDS
+  for name in ('groups', 'ablations'):
+    text = kinds[name].markdown(kinds[name].cells([row], [config]), [row], 'header')
+    assert '2.00 (1 seed)' in text and '± 0.00' not in text

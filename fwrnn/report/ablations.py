@@ -78,7 +78,7 @@ def ablations_markdown(cells: list[AblationCell], rows: list[dict], header: str)
       show = lambda v: '–' if v is None else f'{v:g}' if isinstance(v, float) else str(v)
       lines.append(f'| {LABELS[c.model]} | {c.hidden_size} | {c.num_pairs} | '
                    f'{show(c.inner_steps)} | {show(c.layer_norm)} | {show(c.fast_decay)} | '
-                   f'{show(c.fast_lr)} | {c.test_mean:.2f} ± {c.test_std:.2f} | '
+                   f'{show(c.fast_lr)} | {spread_text(c.test_errors)} | '
                    f'{c.valid_mean:.2f} | {c.seeds} |')
   return '\n'.join(lines) + '\n'
 

@@ -1,0 +1,39 @@
+"""The wheel holds every module: built from the checkout, installed alone into a fresh folder,
+and every module imported from there (the dependencies are this environment's)."""
+
+import importlib.util
+import os
+import pkgutil
+import subprocess
+import sys
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def package_modules() -> list[str]:
+  """Every module of the fwrnn package in the checkout."""
+  found = ['fwrnn']
+  for module in pkgutil.walk_packages([os.path.join(ROOT, 'fwrnn')], prefix='fwrnn.'):
+    found.append(module.name)
+  return sorted(found)
+
+
+def test_the_wheel_installs_every_module(tmp_path):
+  isolation = [] if importlib.util.find_spec('setuptools') is None else ['--no-build-isolation']
+  subprocess.run([sys.executable, '-m', 'pip', 'wheel', ROOT, '--no-deps', '--quiet',
+                  *isolation, '-w', str(tmp_path / 'wheel')], check=True, timeout=300,
+                 cwd=tmp_path)
+  [wheel] = os.listdir(tmp_path / 'wheel')
+  subprocess.run([sys.executable, '-m', 'pip', 'install', '--no-deps', '--quiet', '--target',
+                  str(tmp_path / 'site'), str(tmp_path / 'wheel' / wheel)], check=True,
+                 timeout=300)
+  modules = package_modules()
+  assert 'fwrnn.rl.a2c' in modules and 'fwrnn.engine.loop' in modules
+  script = ('import importlib, sys\n'
+            f'for name in {modules!r}:\n'
+            '  module = importlib.import_module(name)\n'
+            f'  assert module.__file__.startswith({str(tmp_path / "site")!r}), module.__file__\n'
+            'import configs.catch\n')
+  done = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True,
+                        timeout=300, cwd=tmp_path, env=dict(os.environ, PYTHONPATH=str(tmp_path / 'site')))
+  assert done.returncode == 0, done.stderr[-2000:]
