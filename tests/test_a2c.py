@@ -110,7 +110,7 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
   assert cell.seeds == [0, 0, 1, 1]  # whole and parts, 2 seeds each
   text = catch_report.catch_markdown([cell], rows, 'header', last=1)
   rate = np.mean([r.final_catch_rate for r in whole] * 2)
-  assert f'| N = 6, M = 2 | Fast weights | 0, 0, 1, 1 | 1,600 | {100 * rate:.1f} ± ' in text
+  assert f'| N = 6, M = 2 | Fast weights | 0.001 | 0, 0, 1, 1 | 1,600 | {100 * rate:.1f} ± ' in text
   for name in ('catch', 'groups'):  # the report kinds that read Catch runs
     kind = report_kinds.REPORT_KINDS[name]
     report_kinds.write(kind, rows, configs, str(tmp_path / 'report'), 'header')
@@ -120,12 +120,13 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
 
 def test_the_catch_table_compares_cores_at_the_shortest_budget_of_their_version():
   cell = lambda model, seeds, rates: catch_report.CatchCell(
-      model, 6, 2, False, seeds, 1000.0 * np.arange(1, len(rates[0]) + 1), np.array(rates))
+      model, 6, 2, False, 1e-3, seeds, 1000.0 * np.arange(1, len(rates[0]) + 1), np.array(rates))
   cells = [cell('lstm', [0, 1], [[0.1, 0.5], [0.3, 0.7]]),
            cell('fast_weights', [0], [[0.2, 0.4, 0.9, 1.0]])]
   text = catch_report.catch_markdown(cells, [], 'header', last=1)
-  assert '| LSTM | 0, 1 | 2,000 | 60.0 ± 14.1 | 0.20 | 60.0 ± 14.1 at 0.00M |' in text
-  assert '| Fast weights | 0 | 4,000 | 100.0 (1 seed) | 1.00 | 40.0 (1 seed) at 0.00M |' in text
+  assert '| LSTM | 0.001 | 0, 1 | 2,000 | 60.0 ± 14.1 | 0.20 | 60.0 ± 14.1 at 0.00M |' in text
+  assert ('| Fast weights | 0.001 | 0 | 4,000 | 100.0 (1 seed) | 1.00 | 40.0 (1 seed) at 0.00M |'
+          in text)
 
 
 @pytest.mark.parametrize('field, value, allowed', [

@@ -17,11 +17,13 @@ CURVE = 'catch_curve.csv'
 
 @dataclasses.dataclass(frozen=True)
 class CatchCell:
-  """One core on one version of the game: its seeds and their curves on common points."""
+  """One core at one setting on one version of the game: its seeds and their curves on
+  common points."""
   model: str
   size: int
   visible_frames: int
   diagonal: bool
+  learning_rate: float
   seeds: list[int]
   environment_steps: np.ndarray   # the curves' points (P)
   catch_rates: np.ndarray         # seeds × points
@@ -35,22 +37,23 @@ class CatchCell:
 
 
 def catch_cells(rows: list[dict], configs: list[dict]) -> list[CatchCell]:
-  """The runs grouped by core and version of the game, each seed's curve read from its run
-  directory and cut to the points every seed of the group has."""
+  """The runs grouped by core, learning rate and version of the game, each seed's curve read
+  from its run directory and cut to the points every seed of the group has."""
   found = collections.defaultdict(list)
   for row, config in zip(rows, configs):
     curve = np.loadtxt(os.path.join(row['workdir'], CURVE), delimiter=',', skiprows=1, ndmin=2)
     env = config['env']
-    found[(config['model']['name'], env['size'], env['visible_frames'], env['diagonal'])].append(
-        (row['seed'], curve))
+    key = (config['model']['name'], env['size'], env['visible_frames'], env['diagonal'],
+           config['train']['learning_rate'])
+    found[key].append((row['seed'], curve))
   cells = []
-  for (model, size, visible, diagonal), runs in found.items():
+  for (model, size, visible, diagonal, rate), runs in found.items():
     runs.sort(key=lambda run: run[0])
     length = min(len(curve) for _, curve in runs)
-    cells.append(CatchCell(model, size, visible, diagonal, [seed for seed, _ in runs],
+    cells.append(CatchCell(model, size, visible, diagonal, rate, [seed for seed, _ in runs],
                            runs[0][1][:length, 1],
                            np.stack([curve[:length, 2] for _, curve in runs])))
-  return sorted(cells, key=lambda c: (c.version, list(LABELS).index(c.model)))
+  return sorted(cells, key=lambda c: (c.version, list(LABELS).index(c.model), c.learning_rate))
 
 
 def _first_reaching(steps: np.ndarray, rate: np.ndarray, level: float) -> str:
@@ -66,15 +69,16 @@ def catch_markdown(cells: list[CatchCell], rows: list[dict], header: str, last: 
   shortest = {}
   for c in cells:
     shortest[c.version] = min(shortest.get(c.version, np.inf), c.environment_steps[-1])
-  lines = [header, '', '| version | core | seeds | environment steps | catch rate at the end (%) | '
-           'mean reward at the end | catch rate (%) at the version\'s shortest budget | '
-           '50% reached at | 80% reached at |', '|---|---|---|---:|---:|---:|---:|---:|---:|']
+  lines = [header, '', '| version | core | rate | seeds | environment steps | catch rate at the end '
+           '(%) | mean reward at the end | catch rate (%) at the version\'s shortest budget | '
+           '50% reached at | 80% reached at |', '|---|---|---:|---|---:|---:|---:|---:|---:|---:|']
   for c in cells:
     steps, rates = c.environment_steps, c.catch_rates
     at_end = rates[:, -last:].mean(1)
     common = shortest[c.version]
     at_common = rates[:, steps <= common][:, -last:].mean(1)
-    lines.append(f'| {c.version_text()} | {LABELS[c.model]} | {", ".join(map(str, c.seeds))} | '
+    lines.append(f'| {c.version_text()} | {LABELS[c.model]} | {c.learning_rate:g} | '
+                 f'{", ".join(map(str, c.seeds))} | '
                  f'{steps[-1]:,.0f} | {spread_text(at_end, ".1f", 100.0)} | '
                  f'{2 * at_end.mean() - 1:.2f} | {spread_text(at_common, ".1f", 100.0)} '
                  f'at {common / 1e6:.2f}M | {_first_reaching(steps, rates.mean(0), 0.5)} | '
@@ -84,8 +88,9 @@ def catch_markdown(cells: list[CatchCell], rows: list[dict], header: str, last: 
 
 def plot_rewards(cells: list[CatchCell], path: str) -> None:
   """Mean episode reward against environment steps, one panel per version of the game, each
-  core in the same colour in every panel."""
+  core and rate in the same colour in every panel."""
   versions = list(dict.fromkeys(c.version for c in cells))
+  settings = list(dict.fromkeys((c.model, c.learning_rate) for c in cells))
   fig = Figure(figsize=(5.5 * len(versions), 4.4))
   axes = np.atleast_1d(fig.subplots(1, len(versions)))
   for ax, version in zip(axes, versions):
@@ -94,8 +99,9 @@ def plot_rewards(cells: list[CatchCell], path: str) -> None:
         continue
       rewards = 2 * c.catch_rates - 1
       seeds = f'{len(c.seeds)} seed{"s" * (len(c.seeds) > 1)}'
-      line, = ax.plot(c.environment_steps, rewards.mean(0), label=f'{LABELS[c.model]} ({seeds})',
-                      color=f'C{list(LABELS).index(c.model)}')  # one colour per core throughout
+      label = f'{LABELS[c.model]}, rate {c.learning_rate:g} ({seeds})'
+      colour = f'C{settings.index((c.model, c.learning_rate)) % 10}'  # the same in every panel
+      line, = ax.plot(c.environment_steps, rewards.mean(0), label=label, color=colour)
       ax.fill_between(c.environment_steps, rewards.min(0), rewards.max(0),
                       color=line.get_color(), alpha=0.2)
     size, visible, diagonal = version

@@ -57,7 +57,7 @@ def _paper_kind(table: paper.PaperTable) -> ReportKind:
 
 def _catch_row(cell: catch.CatchCell) -> dict:
   return dict(model=cell.model, size=cell.size, visible_frames=cell.visible_frames,
-              diagonal=cell.diagonal, seeds=cell.seeds,
+              diagonal=cell.diagonal, learning_rate=cell.learning_rate, seeds=cell.seeds,
               environment_steps=int(cell.environment_steps[-1]),
               final_catch_rates=cell.catch_rates[:, -1].tolist())
 
