@@ -235,6 +235,8 @@ def test_a_missing_directory_is_one_line_from_the_script(tmp_path):
   last = out.stderr.strip().splitlines()[-1]
   assert last.startswith('error: MNIST file ') and 'missing from' in last and 'nowhere' in last
   assert 'Traceback' not in out.stderr
+  assert not os.listdir(tmp_path / 'run')  # checked before anything was written: the command
+                                           # corrected with the right data.dir is not refused
 
 
 def test_the_task_has_every_function_the_trainer_needs():

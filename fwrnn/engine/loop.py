@@ -58,16 +58,36 @@ def train_population(configs: list[ml_collections.ConfigDict],
 
   The population stops at the schedule's ceiling or when no member trains any more (a kind
   may stop a member early, e.g. by patience). SIGINT or SIGTERM stops it at the next chunk
-  boundary with a checkpoint (interrupts.py)."""
+  boundary with a checkpoint (interrupts.py). Every input (the configs, the kind's data) is
+  checked before a run directory is written."""
   started = time.perf_counter()
   kind = checked_kind(configs)
-  schedule = kind.schedule(configs[0])
-  runs = [RunDir(w, c, population_lib.writes_files(), kind.results_type)
-          for w, c in zip(workdirs, configs)]
+  for workdir, config in zip(workdirs, configs):  # the run directories, before the data
+    run_dir.check_claim(workdir, config)
+    if population_lib.writes_files():
+      run_dir.make_directory(workdir)
   population = Population(len(configs), kind.batch_size(configs[0]))
   logging.info('Preparing %s (%s, a population of %d on %d %s device(s))', _names(workdirs),
-               configs[0].task, len(runs), population.device_count, jax.default_backend())
+               configs[0].task, len(configs), population.device_count, jax.default_backend())
   program = kind.program(configs, population)
+  runs = []
+  try:
+    for workdir, config in zip(workdirs, configs):
+      runs.append(RunDir(workdir, config, population_lib.writes_files(), kind.results_type))
+    results = _train(program, kind.schedule(configs[0]), population, runs, configs, started)
+    for run, result in zip(runs, results):
+      kind.summary(run, result)
+      run.finish(result)
+    return results
+  finally:
+    for run in runs:
+      run.close()
+
+
+def _train(program: Program, schedule: Schedule, population: Population, runs: list[RunDir],
+           configs: list[ml_collections.ConfigDict], started: float) -> list[Results]:
+  """Restores the population, trains it chunk by chunk to the end (or a stop request), and
+  returns its results."""
   members = population.put([Member.of(c) for c in configs])
   state = restore_population(runs, program.init(members), population)
   step = int(population.to_host(state.step)[0])
@@ -84,12 +104,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
   cost = RunCost(clock.seconds(), clock.first_started,
                  progress.steps / progress.seconds if progress.seconds else None,
                  program.compile_seconds, population.device_count, machine_name())
-  results = program.results(state, members, cost)
-  for run, result in zip(runs, results):
-    kind.summary(run, result)
-    run.finish(result)
-    run.close()
-  return results
+  return program.results(state, members, cost)
 
 
 def _chunk(program: Program, population: Population, runs: list[RunDir], state, members,
@@ -161,8 +176,6 @@ def stop_population(runs: list[RunDir], state, population: Population, step: int
   """Saves the state of a run stopped by a signal (unless just saved) and raises Interrupted."""
   if runs[0].checkpoints.latest_step() != step:
     save_population(runs, state, population, clock)
-  for run in runs:
-    run.close()
   where = (runs[0].checkpoints.directory if len(runs) == 1
            else f"each of the {len(runs)} members' directories")
   raise Interrupted(f'stopped by {signal_name} at step {step}; its checkpoint is saved in {where}; '

@@ -101,6 +101,32 @@ def differing_field(old: ml_collections.ConfigDict, new: ml_collections.ConfigDi
   return None
 
 
+def check_claim(workdir: str, config: ml_collections.ConfigDict) -> None:
+  """RunError, before anything is written, if workdir cannot hold a run of config: a file, a
+  directory of a different experiment, or checkpoints whose experiment cannot be told (no
+  readable config.json)."""
+  path = os.path.join(workdir, 'config.json')
+  if os.path.exists(workdir) and not os.path.isdir(workdir):
+    raise RunError(f'{workdir} is a file, not a run directory; choose another --workdir')
+  if os.path.exists(path):
+    differs = differing_field(read_config(workdir), config)
+    if differs:
+      field, old, new = differs
+      raise RunError(f'{workdir} holds a run with {field}={old!r}, not {new!r}; '
+                     'choose another --workdir to start a new run')
+  elif has_checkpoints(workdir):
+    raise RunError(f'{workdir} has checkpoints but no config.json to tell which experiment '
+                   'they belong to; put its config.json back or choose another --workdir')
+
+
+def make_directory(workdir: str) -> None:
+  """Creates workdir (an empty folder claims nothing); RunError if it cannot be written."""
+  try:
+    os.makedirs(workdir, exist_ok=True)
+  except OSError as e:
+    raise RunError(f'cannot write the run directory {workdir}: {e.strerror}') from None
+
+
 class RunDir:
   """The directory of one run: claimed for its config, then written as the run goes on.
 
@@ -117,23 +143,12 @@ class RunDir:
     self._writer = MetricWriter(os.path.join(workdir, 'tb')) if writes else None
 
   def _claim(self) -> None:
-    """Records the config; RunError if the directory holds a different experiment, or
-    checkpoints whose experiment cannot be told (no readable config.json)."""
+    """Records the config (check_claim first)."""
+    check_claim(self.path, self.config)
     path = os.path.join(self.path, 'config.json')
-    if os.path.exists(self.path) and not os.path.isdir(self.path):
-      raise RunError(f'{self.path} is a file, not a run directory; choose another --workdir')
-    if os.path.exists(path):
-      differs = differing_field(read_config(self.path), self.config)
-      if differs:
-        field, old, new = differs
-        raise RunError(f'{self.path} holds a run with {field}={old!r}, not {new!r}; '
-                       'choose another --workdir to start a new run')
-    elif has_checkpoints(self.path):
-      raise RunError(f'{self.path} has checkpoints but no config.json to tell which experiment '
-                     'they belong to; put its config.json back or choose another --workdir')
     if self.writes:
+      make_directory(self.path)
       try:
-        os.makedirs(self.path, exist_ok=True)
         write_atomically(path, json.dumps(self.config.to_dict(), indent=2, sort_keys=True))
       except OSError as e:
         raise RunError(f'cannot write the run directory {self.path}: {e.strerror}') from None

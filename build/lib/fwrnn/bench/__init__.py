@@ -1,0 +1,1 @@
+"""Benchmark helpers for scripts/benchmark.py (not needed for training)."""

@@ -1,0 +1,272 @@
+"""A run directory and the run that owns it: config, checkpoints, curve, logs and results.
+
+    <workdir>/config.json      the resolved config (written when the run claims the directory)
+    <workdir>/results.json     final metrics (state.RunResults)
+    <workdir>/checkpoints/     orbax checkpoints
+    <workdir>/tb/              TensorBoard event files
+    <workdir>/valid_curve.csv  validation loss and error at every evaluation
+    <workdir>/wall_time.json   wall time spent on the run up to its newest checkpoint
+"""
+
+import datetime
+import json
+import os
+import time
+
+import ml_collections
+import numpy as np
+from absl import logging
+
+from fwrnn.engine.checkpoints import Checkpoints
+from fwrnn.errors import RunError
+from fwrnn.engine.metric_writer import MetricWriter
+from fwrnn.engine.atomic import write_atomically
+from fwrnn.engine.state import Results, RunResults
+
+CURVE_FILE = 'valid_curve.csv'
+RESULTS_FILE = 'results.json'
+WALL_TIME_FILE = 'wall_time.json'
+# Fields that a resumed run may change: how long (and how patiently), how often to log, and the
+# optimizer's rate and clipping (which apply from the resumed step on, e.g. after a divergence).
+RESUMABLE_FIELDS = ('train.num_steps', 'train.num_updates', 'train.patience', 'train.log_every',
+                    'train.eval_every', 'train.checkpoint_every',
+                    'train.checkpoints_to_keep', 'train.learning_rate', 'train.grad_clip_norm')
+
+
+def flatten_config(config: ml_collections.ConfigDict | dict) -> dict:
+  """{'a': {'b': 1}} → {'a.b': 1}, every leaf of the config (a ConfigDict or its dict)."""
+  flat = {}
+
+  def visit(tree: dict, prefix: str):
+    for key, value in tree.items():
+      if isinstance(value, dict):
+        visit(value, f'{prefix}{key}.')
+      else:
+        flat[f'{prefix}{key}'] = value
+
+  visit(config.to_dict() if isinstance(config, ml_collections.ConfigDict) else config, '')
+  return flat
+
+
+def read_config(workdir: str) -> ml_collections.ConfigDict:
+  """The config a run in workdir was started with; RunError if there is none."""
+  path = os.path.join(workdir, 'config.json')
+  if not os.path.exists(path):
+    raise RunError(f'{workdir} is not a run directory: it has no config.json')
+  try:
+    with open(path) as f:
+      return ml_collections.ConfigDict(json.load(f))
+  except (json.JSONDecodeError, UnicodeDecodeError) as e:
+    raise RunError(f'{path} is not a readable config: {e}') from None
+
+
+def read_curve(workdir: str) -> np.ndarray:
+  """The validation curve of a run: rows of (step, loss, error %)."""
+  return np.loadtxt(os.path.join(workdir, CURVE_FILE), delimiter=',', skiprows=1, ndmin=2)
+
+
+def read_results(workdir: str, results_type: type[Results] = RunResults) -> Results:
+  """The results of a finished run of the kind whose results are results_type; RunError if
+  results.json is damaged (not JSON, or a field missing, unknown or of the wrong type)."""
+  path = os.path.join(workdir, RESULTS_FILE)
+  try:
+    return results_type.read(path)
+  except (ValueError, UnicodeDecodeError, TypeError, IsADirectoryError) as e:
+    raise RunError(f'{path} is damaged: {e}') from None
+
+
+def intact_results(workdir: str, results_type: type[Results] = RunResults) -> Results | None:
+  """The results of the finished run in workdir; None if it has none or they are damaged."""
+  if not os.path.exists(os.path.join(workdir, RESULTS_FILE)):
+    return None
+  try:
+    return read_results(workdir, results_type)
+  except RunError:
+    return None
+
+
+def has_checkpoints(workdir: str) -> bool:
+  """Whether workdir holds any checkpoint (intact or not)."""
+  folder = os.path.join(workdir, 'checkpoints')
+  return os.path.isdir(folder) and any(name.isdigit() for name in os.listdir(folder))
+
+
+def differing_field(old: ml_collections.ConfigDict, new: ml_collections.ConfigDict):
+  """The first field (outside RESUMABLE_FIELDS) in which two configs differ, with both values;
+  None if they are the same experiment."""
+  old, new = flatten_config(old), flatten_config(new)
+  for field in sorted(set(old) | set(new)):
+    if field not in RESUMABLE_FIELDS and old.get(field) != new.get(field):
+      return field, old.get(field), new.get(field)
+  return None
+
+
+def check_claim(workdir: str, config: ml_collections.ConfigDict) -> None:
+  """RunError, before anything is written, if workdir cannot hold a run of config: a file, a
+  directory of a different experiment, or checkpoints whose experiment cannot be told (no
+  readable config.json)."""
+  path = os.path.join(workdir, 'config.json')
+  if os.path.exists(workdir) and not os.path.isdir(workdir):
+    raise RunError(f'{workdir} is a file, not a run directory; choose another --workdir')
+  if os.path.exists(path):
+    differs = differing_field(read_config(workdir), config)
+    if differs:
+      field, old, new = differs
+      raise RunError(f'{workdir} holds a run with {field}={old!r}, not {new!r}; '
+                     'choose another --workdir to start a new run')
+  elif has_checkpoints(workdir):
+    raise RunError(f'{workdir} has checkpoints but no config.json to tell which experiment '
+                   'they belong to; put its config.json back or choose another --workdir')
+
+
+class RunDir:
+  """The directory of one run: claimed for its config, then written as the run goes on.
+
+  Only the process that writes files (the first host) writes; every process checks.
+  results_type is the dataclass of the kind's results.json.
+  """
+
+  def __init__(self, workdir: str, config: ml_collections.ConfigDict, writes: bool = True,
+               results_type: type[Results] = RunResults):
+    self.path, self.config, self.writes = workdir, config, writes
+    self.results_type = results_type
+    self._claim()
+    self.checkpoints = Checkpoints(workdir, config.train.checkpoints_to_keep, writes)
+    self._writer = MetricWriter(os.path.join(workdir, 'tb')) if writes else None
+
+  def _claim(self) -> None:
+    """Records the config (check_claim first)."""
+    check_claim(self.path, self.config)
+    path = os.path.join(self.path, 'config.json')
+    if self.writes:
+      try:
+        os.makedirs(self.path, exist_ok=True)
+        write_atomically(path, json.dumps(self.config.to_dict(), indent=2, sort_keys=True))
+      except OSError as e:
+        raise RunError(f'cannot write the run directory {self.path}: {e.strerror}') from None
+
+  def restart_at(self, step: int) -> None:
+    """Drops the rows after step from every curve (*_curve.csv; they are redone when a run
+    resumes). RunError rather than start a finished run again from step 0, which would lose
+    its curve: with no checkpoint left (another machine, or deleted), it cannot continue."""
+    finished = intact_results(self.path, self.results_type)
+    if step == 0 and finished is not None:
+      raise RunError(f'{self.path} holds a finished run of {finished.steps_done} steps but no '
+                     f'checkpoint to continue it from; to train it again from step 0, move its '
+                     f'{RESULTS_FILE} and curves (*_curve.csv) away, or choose another --workdir')
+    if not self.writes or not os.path.isdir(self.path):
+      return
+    for name in os.listdir(self.path):
+      if name.endswith('_curve.csv'):
+        path = os.path.join(self.path, name)
+        with open(path) as f:
+          lines = f.readlines()
+        with open(path, 'w') as f:
+          f.writelines(lines[:1] + [line for line in lines[1:]
+                                    if int(line.split(',')[0]) <= step])
+
+  def append_curve(self, name: str, step: int, values: dict) -> None:
+    """One row (step, then values) of the curve <name>_curve.csv, its header written first."""
+    if not self.writes:
+      return
+    path = os.path.join(self.path, f'{name}_curve.csv')
+    new = not os.path.exists(path)
+    with open(path, 'a') as f:
+      if new:
+        f.write(','.join(['step', *values]) + '\n')
+      f.write(','.join([str(step)] + [f'{v:.6g}' for v in values.values()]) + '\n')
+
+  def log_train(self, step: int, scalars: dict) -> None:
+    if self._writer:
+      self._writer.write_scalars(step, scalars)
+
+  def log_valid(self, step: int, loss: float, error: float) -> None:
+    """TensorBoard and one row of valid_curve.csv (step, loss, error %)."""
+    if not self.writes:
+      return
+    self._writer.write_scalars(step, {'valid/loss': loss, 'valid/error': error,
+                                      'valid/accuracy': 100.0 - error})
+    self.append_curve('valid', step, {'valid_loss': loss, 'valid_error': error})
+
+  def log_hparams(self, step: int, hparams: dict, metrics: dict) -> None:
+    """The run's hyper-parameters and final metrics, for TensorBoard's HParams view."""
+    if self._writer:
+      self._writer.write_hparams(step, hparams, metrics)
+
+  def finish(self, results: Results) -> None:
+    """Writes results.json; an earlier, different results.json is kept as
+    results_step<N>.json (a damaged one as results_damaged.json)."""
+    if not self.writes:
+      return
+    path = os.path.join(self.path, RESULTS_FILE)
+    if os.path.exists(path):
+      try:
+        old = read_results(self.path, self.results_type)
+      except RunError as e:
+        kept = self._free_name('results_damaged')
+        os.replace(path, kept)
+        logging.warning('%s; kept it as %s and wrote new results', e, kept)
+        old = None
+      if old is not None and old.outcome() == results.outcome():
+        return
+      if old is not None:
+        kept = self._free_name(f'results_step{old.steps_done}')
+        os.replace(path, kept)
+        logging.info('%s: kept the earlier results as %s', self.path, kept)
+    results.write(path)
+
+  def recorded_time(self) -> tuple[float, str]:
+    """The wall time recorded with the newest checkpoint (by whichever process saved it) and
+    when the run first started ('' where that was not recorded); (0, '') if nothing was
+    recorded, or if the record is damaged (with a warning)."""
+    path = os.path.join(self.path, WALL_TIME_FILE)
+    try:
+      with open(path) as f:
+        record = json.load(f)
+      return float(record['seconds']), str(record.get('started', ''))
+    except FileNotFoundError:
+      return 0.0, ''
+    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as e:
+      logging.warning('%s is damaged (%s); the wall time of this run counts from now', path, e)
+      return 0.0, ''
+
+  def record_time(self, step: int, seconds: float, started: str) -> None:
+    """Records the wall time spent up to the checkpoint of step, and when the run started."""
+    if self.writes:
+      write_atomically(os.path.join(self.path, WALL_TIME_FILE),
+                       json.dumps({'step': step, 'seconds': seconds, 'started': started}))
+
+  def _free_name(self, stem: str) -> str:
+    kept, suffix = os.path.join(self.path, f'{stem}.json'), 1
+    while os.path.exists(kept):
+      kept, suffix = os.path.join(self.path, f'{stem}_{suffix}.json'), suffix + 1
+    return kept
+
+  def close(self) -> None:
+    self.checkpoints.close()
+    if self._writer:
+      self._writer.close()
+
+
+class WallClock:
+  """The wall time spent on a population of runs over every process that trained it (what
+  their directories recorded with the checkpoint they resumed from, plus this process's), and
+  when each run first started (UTC, the moment its wall time counts from): members that
+  started together share it."""
+
+  def __init__(self, runs: list[RunDir], started: float, resumed: bool):
+    self.runs, self.started = runs, started
+    since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
+        seconds=time.perf_counter() - started)).isoformat(timespec='milliseconds')
+    recorded = [run.recorded_time() if resumed else (0.0, since) for run in runs]
+    self.earlier = np.array([seconds for seconds, _ in recorded])
+    self.first_started = [first for _, first in recorded]
+
+  def seconds(self) -> np.ndarray:
+    """Each run's wall time so far."""
+    return self.earlier + (time.perf_counter() - self.started)
+
+  def record(self, steps) -> None:
+    """Records each run's wall time beside its checkpoint of steps[i]."""
+    for run, step, seconds, first in zip(self.runs, steps, self.seconds(), self.first_started):
+      run.record_time(int(step), float(seconds), first)

@@ -1,0 +1,138 @@
+"""The cores of the experiments: B×T×D sequences in, B×T×H states out (the glimpse tasks'
+ConvNet baseline, convnet.py, gives one state, B×1×H).
+
+Every recurrent core also has a one-step form, state in and state out, for an agent that acts
+at every time step: `initial_carry(batch, max_length)` and `step(carry, x_BxD, rates) ->
+(carry, h_BxH)`, the same function as the sequence form one step at a time.
+
+Fast weights are the public layer itself (layers.FastWeights); the baselines (IRNN, LSTM,
+Associative LSTM) wrap their pure recurrences the same way, so that every model differs
+from the others only in its core.
+"""
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import ml_collections
+
+from fwrnn.layers import associative_lstm
+from fwrnn.layers import baselines
+from fwrnn.layers.convnet import GlimpseConvNet
+from fwrnn.layers.cell_parts import FastDynamics
+from fwrnn.layers.inputs import InputProjection, uniform_fan_in
+from fwrnn.layers.fast_weights_layer import FastWeights, scaled_identity
+
+RECURRENT_CORE_NAMES = ('fast_weights', 'irnn', 'lstm', 'alstm', 'ln_irnn')
+CORE_NAMES = RECURRENT_CORE_NAMES + ('convnet',)  # convnet reads image glimpses only
+
+
+class IRNNCore(nn.Module):
+  """ReLU RNN with identity recurrent init (Le, Jaitly & Hinton 2015)."""
+  hidden_size: int
+
+  def setup(self):
+    hidden = self.hidden_size
+    self.recurrent = self.param('recurrent', scaled_identity(1.0), (hidden, hidden))
+    self.input = InputProjection(hidden)
+
+  def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
+    del rates  # no fast memory
+    return baselines.run_irnn(self.recurrent, self.input(inputs)).transpose(1, 0, 2)
+
+  @nn.nowrap
+  def initial_carry(self, batch: int, max_length: int):
+    del max_length
+    return jnp.zeros((batch, self.hidden_size))
+
+  def step(self, h_BxH, x_BxD, rates: FastDynamics | None = None):
+    del rates
+    h_next = baselines.irnn_step(self.recurrent, h_BxH, self.input(x_BxD[:, None])[0])
+    return h_next, h_next
+
+
+def lstm_bias_init(key, shape, dtype=jnp.float32):
+  """Zero biases except 1 on the forget gate (gate order i, f, g, o)."""
+  del key
+  hidden = shape[0] // 4
+  return jnp.zeros(shape, dtype).at[hidden:2 * hidden].set(1.0)
+
+
+class LSTMCore(nn.Module):
+  """A standard LSTM with forget-gate bias 1."""
+  hidden_size: int
+
+  def setup(self):
+    hidden = self.hidden_size
+    self.recurrent = self.param('recurrent', uniform_fan_in, (hidden, 4 * hidden))
+    self.input = InputProjection(4 * hidden, lstm_bias_init)
+
+  def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
+    del rates
+    return baselines.run_lstm(self.recurrent, self.input(inputs)).transpose(1, 0, 2)
+
+  @nn.nowrap
+  def initial_carry(self, batch: int, max_length: int):
+    del max_length
+    zeros = jnp.zeros((batch, self.hidden_size))
+    return baselines.LSTMState(zeros, zeros)
+
+  def step(self, state: baselines.LSTMState, x_BxD, rates: FastDynamics | None = None):
+    del rates
+    state = baselines.lstm_step(self.recurrent, state, self.input(x_BxD[:, None])[0])
+    return state, state.h_BxH
+
+
+def alstm_bias_init(key, shape, dtype=jnp.float32):
+  """Zero biases except 1 on the forget gate (the first H/2 pre-activations)."""
+  del key
+  hidden = shape[0] * 2 // 9  # shape[0] = 4.5 H
+  return jnp.zeros(shape, dtype).at[:hidden // 2].set(1.0)
+
+
+class AssociativeLSTMCore(nn.Module):
+  """The Associative LSTM: H real units as H/2 complex ones, num_copies memory copies."""
+  hidden_size: int
+  num_copies: int = 4
+
+  def setup(self):
+    hidden = self.hidden_size
+    width = associative_lstm.projection_size(hidden)
+    self.recurrent = self.param('recurrent', uniform_fan_in, (hidden, width))
+    self.input = InputProjection(width, alstm_bias_init)
+    self.perms = associative_lstm.copy_permutations(self.num_copies, hidden // 2)
+
+  def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
+    del rates
+    return associative_lstm.run_alstm(self.recurrent, self.perms,
+                                      self.input(inputs)).transpose(1, 0, 2)
+
+  @nn.nowrap
+  def initial_carry(self, batch: int, max_length: int):
+    del max_length
+    return associative_lstm.ALSTMState(jnp.zeros((batch, self.hidden_size)),
+                                       jnp.zeros((self.num_copies, batch, self.hidden_size)))
+
+  def step(self, state, x_BxD, rates: FastDynamics | None = None):
+    del rates
+    perm_SxNxN = jnp.asarray(associative_lstm.permutation_matrices(self.perms))
+    state = associative_lstm.alstm_step(self.recurrent, perm_SxNxN, state,
+                                        self.input(x_BxD[:, None])[0])
+    return state, state.h_BxH
+
+
+def build_core(model_cfg: ml_collections.ConfigDict) -> nn.Module:
+  """The recurrent core named by model.name, with the config's options."""
+  name = model_cfg.name
+  if name == 'irnn':
+    return IRNNCore(model_cfg.hidden_size)
+  if name == 'lstm':
+    return LSTMCore(model_cfg.hidden_size)
+  if name == 'alstm':
+    return AssociativeLSTMCore(model_cfg.hidden_size, model_cfg.num_copies)
+  if name == 'convnet':
+    return GlimpseConvNet(model_cfg.hidden_size)
+  return FastWeights(
+      hidden_size=model_cfg.hidden_size, fast_decay=model_cfg.fast_decay,
+      fast_lr=model_cfg.fast_lr, inner_steps=model_cfg.inner_steps,
+      layer_norm=model_cfg.layer_norm, ln_on_h0=model_cfg.ln_on_h0, form=model_cfg.form,
+      fast_memory=name != 'ln_irnn')

@@ -1,0 +1,113 @@
+"""The Catch report: a typed cell per core and version of the game with its seeds' learning
+curves, the table (catch rate at the end and at the version's shortest budget, when 50% and
+80% were first reached), and mean episode reward against environment steps with a band over
+seeds (the paper's Figure 5)."""
+
+import collections
+import dataclasses
+import os
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from fwrnn.report.common import LABELS, spread_text
+
+CURVE = 'catch_curve.csv'
+
+
+@dataclasses.dataclass(frozen=True)
+class CatchCell:
+  """One core at one setting on one version of the game: its seeds and their curves on
+  common points."""
+  model: str
+  size: int
+  visible_frames: int
+  diagonal: bool
+  learning_rate: float
+  seeds: list[int]
+  environment_steps: np.ndarray   # the curves' points (P)
+  catch_rates: np.ndarray         # seeds × points
+
+  @property
+  def version(self) -> tuple[int, int, bool]:
+    return self.size, self.visible_frames, self.diagonal
+
+  def version_text(self) -> str:
+    return f'N = {self.size}, M = {self.visible_frames}' + (', diagonal' if self.diagonal else '')
+
+
+def catch_cells(rows: list[dict], configs: list[dict]) -> list[CatchCell]:
+  """The runs grouped by core, learning rate and version of the game, each seed's curve read
+  from its run directory and cut to the points every seed of the group has."""
+  found = collections.defaultdict(list)
+  for row, config in zip(rows, configs):
+    curve = np.loadtxt(os.path.join(row['workdir'], CURVE), delimiter=',', skiprows=1, ndmin=2)
+    env = config['env']
+    key = (config['model']['name'], env['size'], env['visible_frames'], env['diagonal'],
+           config['train']['learning_rate'])
+    found[key].append((row['seed'], curve))
+  cells = []
+  for (model, size, visible, diagonal, rate), runs in found.items():
+    runs.sort(key=lambda run: run[0])
+    length = min(len(curve) for _, curve in runs)
+    cells.append(CatchCell(model, size, visible, diagonal, rate, [seed for seed, _ in runs],
+                           runs[0][1][:length, 1],
+                           np.stack([curve[:length, 2] for _, curve in runs])))
+  return sorted(cells, key=lambda c: (c.version, list(LABELS).index(c.model), c.learning_rate))
+
+
+def _first_reaching(steps: np.ndarray, rate: np.ndarray, level: float) -> str:
+  reached = np.flatnonzero(rate >= level)
+  return f'{steps[reached[0]] / 1e6:.2f}M' if len(reached) else 'not reached'
+
+
+def catch_markdown(cells: list[CatchCell], rows: list[dict], header: str, last: int = 10) -> str:
+  """One row per core and version: seeds, the catch rate at the end (mean of the last `last`
+  points of each seed's curve, then mean ± std over seeds), the same at the shortest budget of
+  any core of that version (so that cores trained for different budgets compare at equal
+  steps), and when the seeds' mean curve first reached 50% and 80%."""
+  shortest = {}
+  for c in cells:
+    shortest[c.version] = min(shortest.get(c.version, np.inf), c.environment_steps[-1])
+  lines = [header, '', '| version | core | rate | seeds | environment steps | catch rate at the end '
+           '(%) | mean reward at the end | catch rate (%) at the version\'s shortest budget | '
+           '50% reached at | 80% reached at |', '|---|---|---:|---|---:|---:|---:|---:|---:|---:|']
+  for c in cells:
+    steps, rates = c.environment_steps, c.catch_rates
+    at_end = rates[:, -last:].mean(1)
+    common = shortest[c.version]
+    at_common = rates[:, steps <= common][:, -last:].mean(1)
+    lines.append(f'| {c.version_text()} | {LABELS[c.model]} | {c.learning_rate:g} | '
+                 f'{", ".join(map(str, c.seeds))} | '
+                 f'{steps[-1]:,.0f} | {spread_text(at_end, ".1f", 100.0)} | '
+                 f'{2 * at_end.mean() - 1:.2f} | {spread_text(at_common, ".1f", 100.0)} '
+                 f'at {common / 1e6:.2f}M | {_first_reaching(steps, rates.mean(0), 0.5)} | '
+                 f'{_first_reaching(steps, rates.mean(0), 0.8)} |')
+  return '\n'.join(lines) + '\n'
+
+
+def plot_rewards(cells: list[CatchCell], path: str) -> None:
+  """Mean episode reward against environment steps, one panel per version of the game, each
+  core and rate in the same colour in every panel."""
+  versions = list(dict.fromkeys(c.version for c in cells))
+  settings = list(dict.fromkeys((c.model, c.learning_rate) for c in cells))
+  fig = Figure(figsize=(5.5 * len(versions), 4.4))
+  axes = np.atleast_1d(fig.subplots(1, len(versions)))
+  for ax, version in zip(axes, versions):
+    for c in cells:
+      if c.version != version:
+        continue
+      rewards = 2 * c.catch_rates - 1
+      seeds = f'{len(c.seeds)} seed{"s" * (len(c.seeds) > 1)}'
+      label = f'{LABELS[c.model]}, rate {c.learning_rate:g} ({seeds})'
+      colour = f'C{settings.index((c.model, c.learning_rate)) % 10}'  # the same in every panel
+      line, = ax.plot(c.environment_steps, rewards.mean(0), label=label, color=colour)
+      ax.fill_between(c.environment_steps, rewards.min(0), rewards.max(0),
+                      color=line.get_color(), alpha=0.2)
+    size, visible, diagonal = version
+    ax.set(xlabel='environment steps', ylabel='mean episode reward (catch +1, miss −1)',
+           title=f'Catch N = {size}, M = {visible}' + (', diagonal' if diagonal else '')
+           + '\nmean over seeds; band: lowest to highest seed', ylim=(-1.05, 1.05))
+    ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.14), ncol=3)
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
