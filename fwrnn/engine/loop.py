@@ -9,7 +9,6 @@ other. What differs between kinds of run (supervised tasks, Catch) is the kind's
 """
 
 import json
-import sys
 import time
 
 import jax
@@ -21,6 +20,7 @@ from fwrnn.engine import config_checks, population as population_lib, run_dir
 from fwrnn.engine.interrupts import Interrupted, StopRequests
 from fwrnn.engine.kind import Program, RunCost, RunKind, Schedule, kind_of
 from fwrnn.engine.population import Population
+from fwrnn.engine.progress import Progress
 from fwrnn.engine.run_dir import RunDir, WallClock
 from fwrnn.engine.state import Member, Results, machine_name, population_fields
 from fwrnn.errors import ConfigError
@@ -108,7 +108,7 @@ def _train(program: Program, schedule: Schedule, population: Population, runs: l
 
 
 def _chunk(program: Program, population: Population, runs: list[RunDir], state, members,
-           step: int, running: np.ndarray, schedule: Schedule, progress: 'Progress',
+           step: int, running: np.ndarray, schedule: Schedule, progress: Progress,
            clock: WallClock):
   """The steps up to the next log or save point, their progress line, and the checkpoint
   at a save point; (state, step, running) after them."""
@@ -132,43 +132,6 @@ def _chunk(program: Program, population: Population, runs: list[RunDir], state, 
   for i in np.flatnonzero(running & ~now_running):
     logging.info('%s: stopped early at step %d (train.patience)', runs[i].path, stop_at)
   return state, stop_at, now_running
-
-
-class Progress:
-  """Steps and seconds trained so far, and the speed and time left as the progress line
-  tells them."""
-
-  def __init__(self, size: int, schedule: Schedule, first_step: int):
-    self.size, self.schedule = size, schedule
-    self.steps, self.seconds, self.last_steps, self.last_seconds = 0, 0.0, 0, 0.0
-    self.step = first_step
-    self._started = time.perf_counter()
-
-  def add(self, steps: int, seconds: float) -> None:
-    self.steps, self.seconds = self.steps + steps, self.seconds + seconds
-    self.last_steps, self.last_seconds, self.step = steps, seconds, self.step + steps
-
-  def text(self, training: int) -> str:
-    """Throughput (per member, and of the training members together: a stopped one does no
-    work), elapsed time and the time left at this pace."""
-    rate = self.last_steps / self.last_seconds
-    work = rate * self.schedule.units_per_step * training
-    unit = self.schedule.unit
-    elapsed = time.perf_counter() - self._started
-    left = (self.schedule.num_steps - self.step) * elapsed / max(self.steps, 1)
-    members = f'all {self.size}' if training == self.size else f'the {training} training'
-    speed = (f'{rate:.0f} steps/s, {work:,.0f} {unit}/s' if self.size == 1 else
-             f'{rate:.0f} steps/s per member, {work:,.0f} {unit}/s for {members}')
-    line = f'{speed}  {_clock(elapsed)} elapsed, {_clock(left)} left at most'
-    if sys.stderr.isatty():
-      done = int(20 * self.step / self.schedule.num_steps)
-      line = f'[{"#" * done}{"." * (20 - done)}] ' + line
-    return line
-
-
-def _clock(seconds: float) -> str:
-  minutes, seconds = divmod(int(seconds), 60)
-  return f'{minutes // 60}:{minutes % 60:02d}:{seconds:02d}'
 
 
 def stop_population(runs: list[RunDir], state, population: Population, step: int,
@@ -223,12 +186,6 @@ def save_population(runs: list[RunDir], state, population: Population,
 def _next_stop(step: int, schedule: Schedule) -> int:
   stops = [(step // every + 1) * every for every in (schedule.log_every, schedule.save_every)]
   return min(stops + [schedule.num_steps])
-
-
-def spread(values, fmt: str = '{:.2f}%') -> str:
-  """One number, or the range over the members of a population."""
-  low, high = float(np.min(values)), float(np.max(values))
-  return fmt.format(low) if len(values) == 1 else f'{fmt.format(low)}..{fmt.format(high)}'
 
 
 def _names(workdirs: list[str]) -> str:

@@ -23,7 +23,7 @@ from absl import logging
 from fwrnn.engine import config_checks, train_steps
 from fwrnn.engine.config_checks import Boolean, Integer, Number
 from fwrnn.engine.kind import RunCost, Schedule
-from fwrnn.engine.loop import spread
+from fwrnn.engine.progress import spread
 from fwrnn.engine.population import Population
 from fwrnn.engine.run_dir import RunDir
 from fwrnn.engine.state import Member, Results

@@ -62,8 +62,10 @@ def train_population(configs: list[ml_collections.ConfigDict],
   checked before a run directory is written."""
   started = time.perf_counter()
   kind = checked_kind(configs)
-  for workdir, config in zip(workdirs, configs):
+  for workdir, config in zip(workdirs, configs):  # the run directories, before the data
     run_dir.check_claim(workdir, config)
+    if population_lib.writes_files():
+      run_dir.make_directory(workdir)
   population = Population(len(configs), kind.batch_size(configs[0]))
   logging.info('Preparing %s (%s, a population of %d on %d %s device(s))', _names(workdirs),
                configs[0].task, len(configs), population.device_count, jax.default_backend())

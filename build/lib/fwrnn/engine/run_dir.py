@@ -119,6 +119,14 @@ def check_claim(workdir: str, config: ml_collections.ConfigDict) -> None:
                    'they belong to; put its config.json back or choose another --workdir')
 
 
+def make_directory(workdir: str) -> None:
+  """Creates workdir (an empty folder claims nothing); RunError if it cannot be written."""
+  try:
+    os.makedirs(workdir, exist_ok=True)
+  except OSError as e:
+    raise RunError(f'cannot write the run directory {workdir}: {e.strerror}') from None
+
+
 class RunDir:
   """The directory of one run: claimed for its config, then written as the run goes on.
 
@@ -139,8 +147,8 @@ class RunDir:
     check_claim(self.path, self.config)
     path = os.path.join(self.path, 'config.json')
     if self.writes:
+      make_directory(self.path)
       try:
-        os.makedirs(self.path, exist_ok=True)
         write_atomically(path, json.dumps(self.config.to_dict(), indent=2, sort_keys=True))
       except OSError as e:
         raise RunError(f'cannot write the run directory {self.path}: {e.strerror}') from None
