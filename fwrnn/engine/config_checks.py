@@ -13,7 +13,7 @@ import ml_collections
 from fwrnn.layers.cores import CORE_NAMES, RECURRENT_CORE_NAMES
 from fwrnn.engine.state import lookup
 from fwrnn.errors import ConfigError
-from fwrnn.layers.fast_weights_layer import FORMS
+from fwrnn.layers.fast_weights_layer import FORMS, MAX_INNER_STEPS
 
 # Bounds on the fields that make compilation or memory explode, and why.
 MAX_INNER_STEPS = 16  # each is unrolled into the step and its gradient: S = 16 compiles in 17 s, 64 in 201 s

@@ -26,6 +26,64 @@ def run_fast_weights(cell: CellParams, dyn: FastDynamics, opts: CellOptions,
   return FORMS[form](cell, dyn, opts, x_proj_TxBxH)
 
 
+# Each inner step is unrolled into the compiled step and its gradient: S = 16 compiled in 17 s
+# for the tiny config, S = 64 in 201 s.
+MAX_INNER_STEPS = 16
+
+
+def _require(ok: bool, layer: nn.Module, option: str, allowed: str) -> None:
+  if not ok:
+    raise ValueError(f'{type(layer).__name__}({option}={getattr(layer, option)!r}): {option} must '
+                     f'be {allowed}')
+
+
+def _is_integer(value, low: int, high: int | None = None) -> bool:
+  return (isinstance(value, int) and not isinstance(value, bool) and value >= low
+          and (high is None or value <= high))
+
+
+def check_options(layer: nn.Module) -> None:
+  """ValueError naming the first option of a fast-weights layer or cell outside its allowed
+  values (the options a field of the layer does not have are skipped)."""
+  number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+  rules = {
+      'hidden_size': (lambda v: _is_integer(v, 1), 'an integer >= 1'),
+      'fast_decay': (lambda v: number(v) and 0 < v <= 1, 'a number in (0, 1]'),
+      'fast_lr': (lambda v: number(v) and v >= 0, 'a number >= 0'),
+      'inner_steps': (lambda v: _is_integer(v, 0, MAX_INNER_STEPS),
+                      f'an integer in 0..{MAX_INNER_STEPS}'),
+      'layer_norm': (lambda v: isinstance(v, bool), 'True or False'),
+      'ln_on_h0': (lambda v: isinstance(v, bool), 'True or False'),
+      'form': (lambda v: v in FORMS, 'one of ' + ', '.join(repr(f) for f in FORMS)),
+      'fast_memory': (lambda v: isinstance(v, bool), 'True or False'),
+      'unroll_length': (lambda v: _is_integer(v, 1), 'an integer >= 1'),
+      'trace_length': (lambda v: _is_integer(v, 0), 'an integer >= 0'),
+      'max_length': (lambda v: v is None or _is_integer(v, 1), 'None or an integer >= 1'),
+  }
+  for option, (ok, allowed) in rules.items():
+    if hasattr(layer, option):
+      _require(ok(getattr(layer, option)), layer, option, allowed)
+
+
+def check_sequence(layer: nn.Module, inputs) -> None:
+  """ValueError unless an array input is a B×T×D sequence."""
+  if hasattr(inputs, 'ndim') and inputs.ndim != 3:
+    raise ValueError(f'{type(layer).__name__} reads sequences of shape B×T×D (batch, time, '
+                     f'features); got an input of shape {tuple(inputs.shape)}')
+
+
+def _refuse_overflow(t: jax.Array, max_length: int) -> None:
+  """Raises (through the compiled program, at step t) if t is past the history's max_length
+  slots: the implicit form would otherwise overwrite its last slot and be silently wrong."""
+
+  def refuse(step):
+    raise ValueError(f"FastWeightsCell(form='implicit', max_length={max_length}) got a sequence "
+                     f'longer than max_length (step {int(step) + 1}); give max_length at least the '
+                     "longest sequence's length, or use form='explicit'")
+
+  jax.lax.cond(t >= max_length, lambda: jax.debug.callback(refuse, t), lambda: None)
+
+
 def empty_carry(form: str, batch: int, hidden: int, max_length: int | None):
   """h(0) = 0 and an empty memory: A (B×H×H) in the explicit form; the past states
   (B×max_length×H) and the time in the implicit one."""
@@ -81,6 +139,10 @@ class FastWeights(nn.Module):
   unroll_length: int = UNROLL_LENGTH
   trace_length: int = TRACE_LENGTH
 
+  def __post_init__(self):
+    check_options(self)
+    super().__post_init__()
+
   def setup(self):
     self.cell = _cell_params(self, self.hidden_size)
     self.input = InputProjection(self.hidden_size)
@@ -102,6 +164,7 @@ class FastWeights(nn.Module):
     'intermediates' collection mutable, the implicit form's StepTrace of every step is sown
     as 'trace' (leaves T-leading): what the fast memory read at each step.
     """
+    check_sequence(self, inputs)
     x_proj_TxBxH = self.input(inputs)
     dyn = self.dynamics(rates, x_proj_TxBxH.dtype)
     if self.is_mutable_collection('intermediates'):
@@ -128,7 +191,8 @@ class FastWeightsCell(nn.RNNCellBase):
   """One step of the fast-weights RNN, for flax.linen.RNN; parameters named as FastWeights's.
 
   The carry is (h, A) in the explicit form (B×H, B×H×H) and (h, the past states, t) in the
-  implicit one, which holds at most max_length steps (B×max_length×H). Example:
+  implicit one, which holds at most max_length steps (B×max_length×H): a longer sequence is
+  refused with an error, never computed wrongly. Example:
 
       h_BxTxH = nn.RNN(FastWeightsCell(hidden_size=64))(x_BxTxD)
   """
@@ -141,9 +205,19 @@ class FastWeightsCell(nn.RNNCellBase):
   form: str = 'explicit'
   max_length: int | None = None  # the implicit form's history length
 
+  def __post_init__(self):
+    check_options(self)
+    super().__post_init__()
+
   @nn.compact
   def __call__(self, carry, x_BxD):
-    """(carry, x(t)) → (next carry, h(t+1))."""
+    """(carry, x(t)) → (next carry, h(t+1)); the implicit form refuses a step past
+    max_length (an error raised through the compiled program)."""
+    if x_BxD.ndim != 2:
+      raise ValueError(f'FastWeightsCell reads one time step of shape B×D (batch, features); '
+                       f'got an input of shape {tuple(x_BxD.shape)}')
+    if self.form == 'implicit':
+      _refuse_overflow(carry[2], carry[1].shape[1])
     cell = _cell_params(self, self.hidden_size)
     x_proj_BxH = InputProjection(self.hidden_size, name='input')(x_BxD[:, None])[0]
     dyn = FastDynamics(jnp.asarray(self.fast_decay, x_BxD.dtype),
