@@ -76,6 +76,50 @@ def test_layer_in_a_users_model_trains():
   assert all(np.abs(g).max() > 0 for g in jax.tree.leaves(grads))
 
 
+def test_the_implicit_cell_refuses_a_sequence_longer_than_its_history_under_jit():
+  layer = FastWeights(H)
+  long_x = jnp.concatenate([inputs(), inputs(1)], axis=1)  # 2T steps
+  params = perturbed(layer.init(jax.random.key(0), long_x))
+  short = nn.RNN(FastWeightsCell(H, form='implicit', max_length=T))
+  with pytest.raises(Exception, match=r'longer than max_length \(step 8\)'):
+    jax.block_until_ready(jax.jit(short.apply)({'params': {'cell': params['params']}}, long_x))
+  enough = nn.RNN(FastWeightsCell(H, form='implicit', max_length=2 * T))
+  np.testing.assert_allclose(jax.jit(enough.apply)({'params': {'cell': params['params']}}, long_x),
+                             layer.apply(params, long_x), rtol=2e-4, atol=2e-5)
+
+
+def test_the_explicit_cell_takes_any_length():
+  layer = FastWeights(H)
+  long_x = jnp.concatenate([inputs(), inputs(1), inputs(2)], axis=1)
+  params = perturbed(layer.init(jax.random.key(0), long_x))
+  rnn = nn.RNN(FastWeightsCell(H, form='explicit'))
+  np.testing.assert_allclose(rnn.apply({'params': {'cell': params['params']}}, long_x),
+                             layer.apply(params, long_x), rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda: FastWeights(H, form='implict'), r"form='implict'\): form must be one of 'implicit'"),
+    (lambda: FastWeightsCell(H, form='implict'), r"FastWeightsCell\(form='implict'\)"),
+    (lambda: FastWeights(H, inner_steps=-1), r'inner_steps must be an integer in 0\.\.16'),
+    (lambda: FastWeights(0), r'hidden_size=0\): hidden_size must be an integer >= 1'),
+    (lambda: FastWeights(H, fast_decay=1.5), r'fast_decay must be a number in \(0, 1\]'),
+    (lambda: FastWeights(H, fast_lr=-0.1), 'fast_lr must be a number >= 0'),
+    (lambda: FastWeights(H, layer_norm='yes'), 'layer_norm must be True or False'),
+    (lambda: FastWeightsCell(H, max_length=0), 'max_length must be None or an integer >= 1'),
+])
+def test_every_bad_option_is_one_clear_error_naming_it(make, message):
+  with pytest.raises(ValueError, match=message):
+    make()
+
+
+def test_inputs_of_the_wrong_shape_are_named():
+  with pytest.raises(ValueError, match=r'sequences of shape B×T×D .* shape \(7, 4\)'):
+    FastWeights(H).init(jax.random.key(0), jnp.ones((7, 4)))
+  with pytest.raises(ValueError, match=r'one time step of shape B×D .* shape \(3, 7, 4\)'):
+    FastWeightsCell(H).init(jax.random.key(0), FastWeightsCell(H).initialize_carry(
+        jax.random.key(0), (B, D)), inputs())
+
+
 def test_implicit_cell_needs_a_length():
   with pytest.raises(ValueError, match='needs max_length'):
     FastWeightsCell(H, form='implicit').initialize_carry(jax.random.key(0), (B, D))

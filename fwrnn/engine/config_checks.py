@@ -16,7 +16,6 @@ from fwrnn.errors import ConfigError
 from fwrnn.layers.fast_weights_layer import FORMS, MAX_INNER_STEPS
 
 # Bounds on the fields that make compilation or memory explode, and why.
-MAX_INNER_STEPS = 16  # each is unrolled into the step and its gradient: S = 16 compiles in 17 s, 64 in 201 s
 MAX_WIDTH = 4096      # hidden, embedding and head widths: weights and Adam's moments grow as width²
 MAX_COPIES = 64       # alstm: every copy is a B×H memory carried through the sequence
 MAX_EXPLICIT_FLOATS = 2 ** 28  # form=explicit carries A, batch·H² floats (1 GiB) at every step

@@ -9,6 +9,7 @@ parameter names, one step at a time for `flax.linen.RNN`.
 import flax.linen as nn
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from fwrnn.layers import fast_weights
 from fwrnn.layers import implicit_gradient
@@ -77,9 +78,11 @@ def _refuse_overflow(t: jax.Array, max_length: int) -> None:
   slots: the implicit form would otherwise overwrite its last slot and be silently wrong."""
 
   def refuse(step):
-    raise ValueError(f"FastWeightsCell(form='implicit', max_length={max_length}) got a sequence "
-                     f'longer than max_length (step {int(step) + 1}); give max_length at least the '
-                     "longest sequence's length, or use form='explicit'")
+    step = int(np.max(step))  # under vmap both sides of the cond run: check the value here
+    if step >= max_length:
+      raise ValueError(f"FastWeightsCell(form='implicit', max_length={max_length}) got a "
+                       f'sequence longer than max_length (step {step + 1}); give max_length at '
+                       "least the longest sequence's length, or use form='explicit'")
 
   jax.lax.cond(t >= max_length, lambda: jax.debug.callback(refuse, t), lambda: None)
 
@@ -181,7 +184,9 @@ class FastWeights(nn.Module):
     return empty_carry(self.form, batch, self.hidden_size, max_length)
 
   def step(self, carry, x_BxD: jax.Array, rates: FastDynamics | None = None):
-    """(carry, x(t)) → (next carry, h(t+1)): `__call__` one step at a time."""
+    """(carry, x(t)) → (next carry, h(t+1)): `__call__` one step at a time. The implicit
+    form's carry holds the max_length steps given to initial_carry: the caller sizes it to its
+    sequences (FastWeightsCell checks this for flax.linen.RNN)."""
     x_proj_BxH = self.input(x_BxD[:, None])[0]
     return carry_step(self.cell, self.dynamics(rates, x_proj_BxH.dtype), self.options(),
                       self.form, carry, x_proj_BxH)
