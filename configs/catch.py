@@ -25,7 +25,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   config.model.name = 'fast_weights'  # fast_weights | irnn | lstm | alstm | ln_irnn.
   config.model.hidden_size = 64
   config.model.fast_decay = 0.95
-  config.model.fast_lr = 0.5
+  config.model.fast_lr = 0.5          # The paper's λ and η; not yet searched on Catch.
   config.model.inner_steps = 1
   config.model.layer_norm = True
   config.model.ln_on_h0 = False
@@ -40,7 +40,8 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   config.train = ml_collections.ConfigDict()
   config.train.num_games = 64          # Games played in parallel; one update per episode.
   config.train.num_updates = 20_000   # Updates (the engine's steps).
-  config.train.learning_rate = 1e-3    # Adam.
+  config.train.learning_rate = 1e-3    # Adam; for fast weights on N = 16 above 3e-3 (80.8 against
+                                       # 69.5% caught, results/catch_lr/catch.md).
   config.train.grad_clip_norm = 5.0
   config.train.discount = 0.99
   config.train.value_weight = 0.5
