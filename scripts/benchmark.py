@@ -14,12 +14,21 @@ reference and the memory sweep read token sequences, so an image task (the glimp
 
     python scripts/benchmark.py --config=configs/mnist_glimpses.py --config.data.dir=PATH \
         --out=results/speed/benchmark_glimpses_cpu.json
+
+--compile_times instead times what a researcher waits for when a shape changes: `init` and the
+first jitted gradient of the fast-weights layer (its quick-to-compile defaults, and the
+trainer's fully unrolled setting) and of nn.RNN(nn.OptimizedLSTMCell), H = 64, T = 20 and 128,
+each in a fresh process, the variants taking turns:
+
+    python scripts/benchmark.py --compile_times --out=results/speed/compile_times_cpu.json
 """
 
 import json
 import os
 import platform
 import statistics
+import subprocess
+import sys
 
 import jax
 import jax.numpy as jnp
@@ -30,7 +39,7 @@ from ml_collections import config_flags
 from fwrnn import console, tasks
 from fwrnn.layers import inputs
 from fwrnn.engine import population
-from fwrnn.bench import flop_model, measure
+from fwrnn.bench import compile_time, flop_model, measure
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config to time.')
 _STEPS = flags.DEFINE_integer('steps', 200, 'Optimisation steps per timed repetition.')
@@ -38,8 +47,10 @@ _REPEATS = flags.DEFINE_integer('repeats', 5, 'Timed repetitions per variant (af
 _POPULATION = flags.DEFINE_integer('population', 16, 'Members of variant (d); 0 skips it.')
 _TORCH = flags.DEFINE_bool('torch', True, 'Time the eager PyTorch reference (b).')
 _MEMORY_SWEEP = flags.DEFINE_bool('memory_sweep', False, 'Sweep T for peak gradient memory.')
+_COMPILE_TIMES = flags.DEFINE_bool('compile_times', False, 'Time init and the first gradient '
+                                   'of the layers instead (no --config needed).')
 _OUT = flags.DEFINE_string('out', None, 'Write the results as JSON here.')
-flags.mark_flags_as_required(['config'])
+COMPILE_LENGTHS, COMPILE_HIDDEN = (20, 128), 64
 
 SWEEP_LENGTHS = (11, 64, 128, 256, 512, 1024)
 SWEEP_HIDDEN, SWEEP_BATCH = 128, 32
@@ -147,8 +158,48 @@ def _memory_sweep(config, vocab: int) -> dict:
   return result
 
 
+def _compile_times() -> dict:
+  """Medians over --repeats fresh processes of each variant's init and gradient seconds."""
+  runs = []
+  for _ in range(_REPEATS.value):
+    for length in COMPILE_LENGTHS:
+      for variant in compile_time.VARIANTS:
+        done = subprocess.run([sys.executable, '-m', 'fwrnn.bench.compile_time', variant,
+                               str(length), str(COMPILE_HIDDEN)], capture_output=True, text=True,
+                              check=True)
+        runs.append(json.loads(done.stdout.splitlines()[-1]))
+  rows = []
+  print(f'H = {COMPILE_HIDDEN}, B = {compile_time.BATCH}, D = {compile_time.FEATURES}; median of '
+        f'{_REPEATS.value} fresh processes each (seconds)')
+  print(f'{"variant":<22}{"T":>5}{"init":>8}{"gradient":>10}')
+  for length in COMPILE_LENGTHS:
+    for variant in compile_time.VARIANTS:
+      mine = [r for r in runs if r['variant'] == variant and r['length'] == length]
+      row = {'variant': variant, 'length': length,
+             'init_seconds': statistics.median(r['init_seconds'] for r in mine),
+             'gradient_seconds': statistics.median(r['gradient_seconds'] for r in mine)}
+      rows.append(row)
+      print(f'{variant:<22}{length:>5}{row["init_seconds"]:>8.2f}{row["gradient_seconds"]:>10.2f}')
+  return {'machine': {'processor': platform.processor(), 'cpu_count': os.cpu_count(),
+                      'jax': jax.__version__}, 'hidden': COMPILE_HIDDEN, 'rows': rows,
+          'runs': runs}
+
+
+def _write(report: dict) -> None:
+  if _OUT.value:
+    os.makedirs(os.path.dirname(_OUT.value) or '.', exist_ok=True)
+    with open(_OUT.value, 'w') as f:
+      json.dump(report, f, indent=2)
+    print(f'wrote {_OUT.value}')
+
+
 def main(argv):
   del argv
+  if _COMPILE_TIMES.value:
+    _write(_compile_times())
+    return
+  if _CONFIG.value is None:
+    sys.exit('error: give --config=FILE (or --compile_times)')
   population.use_every_cpu_core()  # runs spread over the cores, as in train.py
   logging.set_verbosity(logging.WARNING)
   config = _CONFIG.value
@@ -178,11 +229,7 @@ def main(argv):
   _print_rows(rows)
   if _MEMORY_SWEEP.value and _is_token_task(train_split):
     report['memory_sweep'] = _memory_sweep(config, int(train_split.x.max()) + 1)
-  if _OUT.value:
-    os.makedirs(os.path.dirname(_OUT.value) or '.', exist_ok=True)
-    with open(_OUT.value, 'w') as f:
-      json.dump(report, f, indent=2)
-    print(f'wrote {_OUT.value}')
+  _write(report)
 
 
 if __name__ == '__main__':

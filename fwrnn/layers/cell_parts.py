@@ -64,8 +64,9 @@ class StepTrace(NamedTuple):
 
 
 def scan_unroll(num_steps: int, unroll_length: int = UNROLL_LENGTH) -> int:
-  """How many steps of a scan over num_steps to unroll per loop iteration."""
-  return num_steps if num_steps <= unroll_length else LONG_SEQUENCE_UNROLL
+  """How many steps of a scan over num_steps to unroll per loop iteration: all of a sequence of
+  at most unroll_length steps, else min(unroll_length, LONG_SEQUENCE_UNROLL)."""
+  return num_steps if num_steps <= unroll_length else min(unroll_length, LONG_SEQUENCE_UNROLL)
 
 
 def decay_weights(decay: jax.Array, t: jax.Array, num_slots: int) -> jax.Array:

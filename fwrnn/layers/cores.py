@@ -18,8 +18,8 @@ import ml_collections
 from fwrnn.layers import associative_lstm
 from fwrnn.layers import baselines
 from fwrnn.layers.convnet import GlimpseConvNet
-from fwrnn.layers.cell_parts import FastDynamics
 from fwrnn.layers.inputs import InputProjection, uniform_fan_in
+from fwrnn.layers.cell_parts import TRACE_LENGTH, UNROLL_LENGTH, FastDynamics
 from fwrnn.layers.fast_weights_layer import FastWeights, scaled_identity
 
 RECURRENT_CORE_NAMES = ('fast_weights', 'irnn', 'lstm', 'alstm', 'ln_irnn')
@@ -135,4 +135,4 @@ def build_core(model_cfg: ml_collections.ConfigDict) -> nn.Module:
       hidden_size=model_cfg.hidden_size, fast_decay=model_cfg.fast_decay,
       fast_lr=model_cfg.fast_lr, inner_steps=model_cfg.inner_steps,
       layer_norm=model_cfg.layer_norm, ln_on_h0=model_cfg.ln_on_h0, form=model_cfg.form,
-      fast_memory=name != 'ln_irnn')
+      fast_memory=name != 'ln_irnn', unroll_length=UNROLL_LENGTH, trace_length=TRACE_LENGTH)

@@ -13,8 +13,7 @@ import numpy as np
 
 from fwrnn.layers import fast_weights
 from fwrnn.layers import implicit_gradient
-from fwrnn.layers.cell_parts import (TRACE_LENGTH, UNROLL_LENGTH, CellOptions, CellParams,
-                              FastDynamics)
+from fwrnn.layers.cell_parts import CellOptions, CellParams, FastDynamics
 from fwrnn.layers.inputs import InputProjection
 
 FORMS = {'implicit': implicit_gradient.run_implicit, 'explicit': fast_weights.run_explicit}
@@ -139,8 +138,12 @@ class FastWeights(nn.Module):
   ln_on_h0: bool = False
   form: str = 'implicit'     # 'implicit' (attention over past states) or 'explicit' (carry A)
   fast_memory: bool = True   # False: η = 0 whatever the rates (the LN-IRNN depth control)
-  unroll_length: int = UNROLL_LENGTH
-  trace_length: int = TRACE_LENGTH
+  # Quick to compile by default: a plain scan, and the gradient recomputes each step rather
+  # than keeping its trace. This project's trainer passes UNROLL_LENGTH and TRACE_LENGTH
+  # (cores.build_core): whole unrolled sequences of up to 32 steps, faster to train on a CPU
+  # but slower to compile (scripts/benchmark.py --compile_times).
+  unroll_length: int = 1
+  trace_length: int = 0
 
   def __post_init__(self):
     check_options(self)
