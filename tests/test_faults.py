@@ -84,7 +84,7 @@ def test_runs_killed_at_random_resume_to_identical_results(reference, tmp_path):
 
 
 @pytest.mark.parametrize('fault', ['flip_bytes', 'truncate', 'delete_file', 'no_checksums',
-                                   'leftover_temporary'])
+                                   'leftover_temporary', 'unfinished_step'])
 def test_a_damaged_newest_checkpoint_is_set_aside_and_the_run_resumes_exactly(
     reference, tmp_path, fault):
   workdir = str(tmp_path / fault)
@@ -106,13 +106,17 @@ def test_a_damaged_newest_checkpoint_is_set_aside_and_the_run_resumes_exactly(
     os.remove(data)
   elif fault == 'no_checksums':  # an older fwrnn's, or killed between orbax's commit and the sums
     os.remove(os.path.join(step_dir, CHECKSUMS))
-  else:  # killed while orbax was writing: its temporary folder is left behind
+  elif fault == 'leftover_temporary':  # killed while orbax was writing: its temporary folder
     shutil.copytree(step_dir, f'{step_dir}.orbax-checkpoint-tmp-1234')
+  else:  # killed between orbax's creating a step's folder and its first write
+    os.mkdir(os.path.join(workdir, 'checkpoints', '60'))
   resumed = train.train_and_evaluate(tiny(num_steps=60), workdir)
   assert resumed.outcome() == reference['short'].outcome()
   damaged = os.path.join(workdir, DAMAGED_DIR)
   if fault in ('leftover_temporary', 'no_checksums'):  # orbax's own folder is removed; a step
     assert not os.path.exists(damaged)                 # orbax completed is used unverified
+  elif fault == 'unfinished_step':  # set aside alone: the run went on from its neighbour, 40
+    assert os.listdir(damaged) == ['60']
   else:  # only the damaged step is set aside (kept, not deleted); the run went on from 20
     assert os.listdir(damaged) == ['40']
   assert not any('tmp' in n for n in os.listdir(os.path.join(workdir, 'checkpoints')))

@@ -5,7 +5,8 @@ step's own folder (CHECKSUMS); a step is used only if every file still matches. 
 does not (damaged bytes, a missing file) is moved aside to <workdir>/damaged_checkpoints/,
 never deleted. A step that orbax completed but that has no sums (written by an older fwrnn,
 or killed between orbax's commit and the sums) is used unverified, with a warning; if it then
-cannot be read, the caller sets it aside.
+cannot be read, the caller sets it aside. A numbered folder that orbax never finished (a kill
+between its creation and its first write) is set aside alone before orbax reads the folder.
 """
 
 import hashlib
@@ -20,6 +21,7 @@ from flax import serialization
 from fwrnn.engine.atomic import write_atomically
 
 CHECKSUMS = 'fwrnn_checksums.json'
+ORBAX_MARKER = '_CHECKPOINT_METADATA'  # written into every step that orbax saves
 DAMAGED_DIR = 'damaged_checkpoints'
 
 
@@ -47,10 +49,26 @@ class Checkpoints:
     # On several hosts orbax names its barriers by step alone; the runs of a population save
     # the same step at once, so each run's barriers get a prefix of their own.
     prefix = hashlib.sha1(self.directory.encode()).hexdigest()[:16]
+    if writes:
+      self._set_aside_unfinished()
     options = ocp.CheckpointManagerOptions(
         max_to_keep=keep, create=True, cleanup_tmp_directories=True,
         multiprocessing_options=ocp.options.MultiprocessingOptions(barrier_sync_key_prefix=prefix))
     self._manager = ocp.CheckpointManager(self.directory, options=options)
+
+  def _set_aside_unfinished(self) -> None:
+    """Moves every numbered step folder that orbax never finished (no ORBAX_MARKER: a kill
+    between its creation and its first write, or an empty folder) to damaged_checkpoints/,
+    before orbax reads the folder: such a step is no checkpoint, and must not make orbax
+    misread the finished ones beside it."""
+    if not os.path.isdir(self.directory):
+      return
+    for name in sorted(os.listdir(self.directory)):
+      step_dir = os.path.join(self.directory, name)
+      if (name.isdigit() and os.path.isdir(step_dir)
+          and not os.path.exists(os.path.join(step_dir, ORBAX_MARKER))):
+        logging.warning('%s', self.set_aside(int(name), 'was never finished by orbax (it has no '
+                                             f'{ORBAX_MARKER})', reload=False))
 
   def latest_step(self) -> int | None:
     """The step of the newest complete checkpoint, or None."""
@@ -106,7 +124,7 @@ class Checkpoints:
         return f'has damaged bytes in {name}'
     return None
 
-  def set_aside(self, step: int, why: str) -> str:
+  def set_aside(self, step: int, why: str, reload: bool = True) -> str:
     """Moves a damaged step to <workdir>/damaged_checkpoints/; returns the one-line report."""
     target = os.path.join(self.workdir, DAMAGED_DIR, str(step))
     suffix = 1
@@ -115,7 +133,8 @@ class Checkpoints:
     if self._writes:
       os.makedirs(os.path.dirname(target), exist_ok=True)
       os.replace(self._step_dir(step), target)
-    self._manager.reload()
+    if reload:
+      self._manager.reload()
     return f'the checkpoint of step {step} in {self.directory} {why}; moved to {target}'
 
   def intact_steps(self) -> list[int]:
