@@ -18,6 +18,7 @@ from fwrnn.engine import run_dir
 from fwrnn.engine import sweep
 from fwrnn.engine import loop as train
 from fwrnn.engine.checkpoints import CHECKSUMS, DAMAGED_DIR
+from fwrnn.engine.lock import DirectoryLock
 from fwrnn.errors import ConfigError, RunError
 
 # One device, as in this test process, so that runs in subprocesses compute the same numbers.
@@ -298,3 +299,29 @@ def test_bad_example_files_get_one_line(tmp_path):
   assert out.returncode != 0
   assert out.stderr.strip() == "error: sweep field train.learning_rate has a different type than 'abc'"
   assert not bad_grid.exists()
+
+
+def test_a_second_process_on_a_run_directory_is_refused_while_the_first_trains(tmp_path):
+  workdir = tmp_path / 'shared'
+  first = start_training(workdir, *LONG)
+  try:
+    wait_for(first, 'Compiled')
+    with pytest.raises(RunError, match=r'shared is in use by process \d+ on .*: one process '
+                                       'writes a run directory at a time'):
+      train.train_and_evaluate(long_config(), str(workdir))
+  finally:
+    first.kill()
+    first.wait()
+  resumed = train.train_and_evaluate(long_config(), str(workdir))  # the kill left no lock
+  assert resumed.steps == LONG_TRAIN['num_steps']
+
+
+def test_a_second_sweep_on_a_member_that_trains_is_refused(tmp_path):
+  grid = sweep.parse_grid('seed=0,1')
+  held = DirectoryLock(str(tmp_path / 'seed=1'))  # as another sweep training seed 1 holds it
+  try:
+    with pytest.raises(RunError, match=r'seed=1 is in use by process'):
+      sweep.run_sweep(tiny(), grid, str(tmp_path))
+  finally:
+    held.release()
+  assert not os.path.exists(tmp_path / 'seed=0' / 'valid_curve.csv')  # nothing half-trained

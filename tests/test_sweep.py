@@ -17,6 +17,7 @@ from fwrnn.engine import csv_rows, sweep
 from fwrnn.engine import loop as train
 from fwrnn.engine.supervised import SupervisedProgram
 from fwrnn.engine.checkpoints import Checkpoints
+from fwrnn.engine.lock import LOCK_FILE
 from fwrnn.errors import ConfigError
 from fwrnn.engine.state import Member
 
@@ -73,7 +74,8 @@ def test_only_trains_the_matching_part_of_a_sweep_and_lists_every_finished_membe
     sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('model.name=alstm'))
   part = sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('model.name=irnn seed=1'))
   assert [(r['model.name'], r['seed']) for r in part] == [('irnn', 1)]
-  assert sorted(os.listdir(tmp_path)) == ['name=irnn,seed=1', sweep.SWEEP_CSV]
+  assert sorted(n for n in os.listdir(tmp_path) if n != LOCK_FILE) == ['name=irnn,seed=1',
+                                                                    sweep.SWEEP_CSV]
   rest = sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('seed=0,1'))
   assert len(rest) == 4 and len(csv_rows.read_csv(str(tmp_path / sweep.SWEEP_CSV))) == 4
   assert rest[1] == part[0]  # the member already finished was not trained again

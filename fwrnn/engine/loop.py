@@ -19,6 +19,7 @@ from absl import logging
 from fwrnn.engine import config_checks, population as population_lib, run_dir
 from fwrnn.engine.interrupts import Interrupted, StopRequests
 from fwrnn.engine.kind import Program, RunCost, RunKind, Schedule, kind_of
+from fwrnn.engine.lock import DirectoryLock
 from fwrnn.engine.population import Population
 from fwrnn.engine.progress import Progress
 from fwrnn.engine.run_dir import RunDir, WallClock
@@ -70,8 +71,10 @@ def train_population(configs: list[ml_collections.ConfigDict],
   logging.info('Preparing %s (%s, a population of %d on %d %s device(s))', _names(workdirs),
                configs[0].task, len(configs), population.device_count, jax.default_backend())
   program = kind.program(configs, population)
-  runs = []
+  locks, runs = [], []
   try:
+    for workdir in workdirs if population_lib.writes_files() else []:
+      locks.append(DirectoryLock(workdir))  # the first thing written: nothing before it
     for workdir, config in zip(workdirs, configs):
       runs.append(RunDir(workdir, config, population_lib.writes_files(), kind.results_type))
     results = _train(program, kind.schedule(configs[0]), population, runs, configs, started)
@@ -82,6 +85,8 @@ def train_population(configs: list[ml_collections.ConfigDict],
   finally:
     for run in runs:
       run.close()
+    for lock in locks:
+      lock.release()
 
 
 def _train(program: Program, schedule: Schedule, population: Population, runs: list[RunDir],

@@ -19,6 +19,7 @@ from absl import logging
 
 from fwrnn.engine import loop, run_dir
 from fwrnn.engine.kind import RunKind
+from fwrnn.engine.lock import DirectoryLock
 from fwrnn.engine.csv_rows import SWEEP_CSV, literal, write_csv
 from fwrnn.errors import ConfigError
 
@@ -99,8 +100,12 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
       logging.info('Population %d/%d: %d members, %s R=%d', number, len(groups), len(todo),
                    configs[todo[0]].model.name, configs[todo[0]].model.hidden_size)
       loop.train_population([configs[i] for i in todo], [workdirs[i] for i in todo])
-    rows = _finished_rows(kind, sweep, configs, workdirs)
-    write_csv(rows, os.path.join(sweep_dir, SWEEP_CSV))  # after every population: partial sweeps
+    turn = DirectoryLock(sweep_dir, 'sweep table', wait=True)  # parts side by side take turns
+    try:
+      rows = _finished_rows(kind, sweep, configs, workdirs)
+      write_csv(rows, os.path.join(sweep_dir, SWEEP_CSV))  # after every population
+    finally:
+      turn.release()
   return rows
 
 
