@@ -325,3 +325,33 @@ def test_a_second_sweep_on_a_member_that_trains_is_refused(tmp_path):
   finally:
     held.release()
   assert not os.path.exists(tmp_path / 'seed=0' / 'valid_curve.csv')  # nothing half-trained
+
+
+def test_a_finished_run_given_another_rate_is_refused_and_left_as_it_was(tmp_path):
+  workdir = tmp_path / 'finished'
+  train.train_and_evaluate(tiny(num_steps=20), str(workdir))
+  before = {n: (workdir / n).read_text() for n in ('config.json', 'results.json')}
+  faster = tiny(num_steps=20, learning_rate=3e-3)
+  with pytest.raises(RunError, match=r'holds a finished run \(it would train nothing more\) '
+                                     'with train.learning_rate=0.001, not 0.003'):
+    train.train_and_evaluate(faster, str(workdir))
+  with pytest.raises(RunError, match='trained for 20 steps, past train.num_steps=10'):
+    train.train_and_evaluate(tiny(num_steps=10), str(workdir))
+  assert {n: (workdir / n).read_text() for n in before} == before
+
+
+@pytest.mark.parametrize('field, value, message', [
+    ('train.learning_rate', 3e-3, 'holds a finished run with train.learning_rate=0.001'),
+    ('train.grad_clip_norm', 1.0, 'holds a finished run with train.grad_clip_norm=5.0'),
+    ('train.patience', 3, 'holds a finished run with train.patience=0'),
+    ('train.num_steps', 10, 'trained for 20 steps, past train.num_steps=10')])
+def test_a_sweep_rerun_with_another_base_never_reports_old_results_as_new(tmp_path, field, value,
+                                                                          message):
+  grid = sweep.parse_grid('seed=0')
+  sweep.run_sweep(tiny(num_steps=20), grid, str(tmp_path))
+  table = (tmp_path / sweep.SWEEP_CSV).read_text()
+  changed = tiny(num_steps=20)
+  changed.update_from_flattened_dict({field: value})
+  with pytest.raises(ConfigError, match=message):
+    sweep.run_sweep(changed, grid, str(tmp_path))
+  assert (tmp_path / sweep.SWEEP_CSV).read_text() == table

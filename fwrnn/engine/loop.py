@@ -63,10 +63,14 @@ def train_population(configs: list[ml_collections.ConfigDict],
   checked before a run directory is written."""
   started = time.perf_counter()
   kind = checked_kind(configs)
-  for workdir, config in zip(workdirs, configs):  # the run directories, before the data
-    run_dir.check_claim(workdir, config)
+  schedule = kind.schedule(configs[0])
+  claims = [(w, c, run_dir.finished_run(w, kind.results_type, schedule.num_steps,
+                                        schedule.ceiling_field))
+            for w, c in zip(workdirs, configs)]
+  for claim in claims:  # the run directories, before the data
+    run_dir.check_claim(*claim)
     if population_lib.writes_files():
-      run_dir.make_directory(workdir)
+      run_dir.make_directory(claim[0])
   population = Population(len(configs), kind.batch_size(configs[0]))
   logging.info('Preparing %s (%s, a population of %d on %d %s device(s))', _names(workdirs),
                configs[0].task, len(configs), population.device_count, jax.default_backend())
@@ -75,9 +79,11 @@ def train_population(configs: list[ml_collections.ConfigDict],
   try:
     for workdir in workdirs if population_lib.writes_files() else []:
       locks.append(DirectoryLock(workdir))  # the first thing written: nothing before it
+    for claim in claims:  # again, now that no other process can write there
+      run_dir.check_claim(*claim)
     for workdir, config in zip(workdirs, configs):
       runs.append(RunDir(workdir, config, population_lib.writes_files(), kind.results_type))
-    results = _train(program, kind.schedule(configs[0]), population, runs, configs, started)
+    results = _train(program, schedule, population, runs, configs, started)
     for run, result in zip(runs, results):
       kind.summary(run, result)
       run.finish(result)

@@ -26,11 +26,13 @@ from fwrnn.engine.state import Results, RunResults
 CURVE_FILE = 'valid_curve.csv'
 RESULTS_FILE = 'results.json'
 WALL_TIME_FILE = 'wall_time.json'
-# Fields that a resumed run may change: how long (and how patiently), how often to log, and the
-# optimizer's rate and clipping (which apply from the resumed step on, e.g. after a divergence).
-RESUMABLE_FIELDS = ('train.num_steps', 'train.num_updates', 'train.patience', 'train.log_every',
-                    'train.eval_every', 'train.checkpoint_every',
-                    'train.checkpoints_to_keep', 'train.learning_rate', 'train.grad_clip_norm')
+# Fields that may change when a run is started again, for they change nothing it computed: its
+# ceiling and how often it logs, evaluates and keeps checkpoints.
+RESUMABLE_FIELDS = ('train.num_steps', 'train.num_updates', 'train.log_every', 'train.eval_every',
+                    'train.checkpoint_every', 'train.checkpoints_to_keep')
+# Fields that may change only for a run that trains on (they apply from the resumed step, e.g.
+# after a divergence): a finished run given another rate would train nothing, yet say the new one.
+CONTINUATION_FIELDS = ('train.patience', 'train.learning_rate', 'train.grad_clip_norm')
 
 
 def flatten_config(config: ml_collections.ConfigDict | dict) -> dict:
@@ -91,28 +93,43 @@ def has_checkpoints(workdir: str) -> bool:
   return os.path.isdir(folder) and any(name.isdigit() for name in os.listdir(folder))
 
 
-def differing_field(old: ml_collections.ConfigDict, new: ml_collections.ConfigDict):
-  """The first field (outside RESUMABLE_FIELDS) in which two configs differ, with both values;
-  None if they are the same experiment."""
+def differing_field(old: ml_collections.ConfigDict, new: ml_collections.ConfigDict,
+                    finished: bool = False):
+  """The first field in which two configs differ, with both values, outside RESUMABLE_FIELDS
+  (and CONTINUATION_FIELDS unless the run is finished); None if they are the same run."""
   old, new = flatten_config(old), flatten_config(new)
+  free = RESUMABLE_FIELDS if finished else RESUMABLE_FIELDS + CONTINUATION_FIELDS
   for field in sorted(set(old) | set(new)):
-    if field not in RESUMABLE_FIELDS and old.get(field) != new.get(field):
+    if field not in free and old.get(field) != new.get(field):
       return field, old.get(field), new.get(field)
   return None
 
 
-def check_claim(workdir: str, config: ml_collections.ConfigDict) -> None:
+def finished_run(workdir: str, results_type: type[Results], num_steps: int,
+                 ceiling_field: str = 'train.num_steps') -> bool:
+  """Whether workdir holds intact results of a run with nothing left to train up to num_steps;
+  RunError if it trained past num_steps (its results would not be those of that ceiling)."""
+  results = intact_results(workdir, results_type)
+  if results is not None and results.steps_done > num_steps:
+    raise RunError(f'{workdir} holds a run trained for {results.steps_done} steps, past '
+                   f'{ceiling_field}={num_steps}; choose another --workdir for the lower ceiling')
+  return results is not None and results.reached_end(num_steps)
+
+
+def check_claim(workdir: str, config: ml_collections.ConfigDict, finished: bool = False) -> None:
   """RunError, before anything is written, if workdir cannot hold a run of config: a file, a
-  directory of a different experiment, or checkpoints whose experiment cannot be told (no
-  readable config.json)."""
+  directory of a different experiment (or a finished run given another rate), or checkpoints
+  whose experiment cannot be told (no readable config.json)."""
   path = os.path.join(workdir, 'config.json')
   if os.path.exists(workdir) and not os.path.isdir(workdir):
     raise RunError(f'{workdir} is a file, not a run directory; choose another --workdir')
   if os.path.exists(path):
-    differs = differing_field(read_config(workdir), config)
+    differs = differing_field(read_config(workdir), config, finished)
     if differs:
       field, old, new = differs
-      raise RunError(f'{workdir} holds a run with {field}={old!r}, not {new!r}; '
+      done = ('a finished run (it would train nothing more)' if finished and
+              field in CONTINUATION_FIELDS else 'a run')
+      raise RunError(f'{workdir} holds {done} with {field}={old!r}, not {new!r}; '
                      'choose another --workdir to start a new run')
   elif has_checkpoints(workdir):
     raise RunError(f'{workdir} has checkpoints but no config.json to tell which experiment '
@@ -143,8 +160,7 @@ class RunDir:
     self._writer = MetricWriter(os.path.join(workdir, 'tb')) if writes else None
 
   def _claim(self) -> None:
-    """Records the config (check_claim first)."""
-    check_claim(self.path, self.config)
+    """Records the config (the caller has run check_claim)."""
     path = os.path.join(self.path, 'config.json')
     if self.writes:
       make_directory(self.path)

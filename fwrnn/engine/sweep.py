@@ -21,7 +21,7 @@ from fwrnn.engine import loop, run_dir
 from fwrnn.engine.kind import RunKind
 from fwrnn.engine.lock import DirectoryLock
 from fwrnn.engine.csv_rows import SWEEP_CSV, literal, write_csv
-from fwrnn.errors import ConfigError
+from fwrnn.errors import ConfigError, RunError
 
 
 
@@ -89,7 +89,7 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
     raise ConfigError('the sweep lists the same member twice')
   kind = loop.checked_kind(configs, population=False)  # every member, before anything is written
   for overrides, config, workdir in zip(sweep, configs, workdirs):
-    _check_same_experiment(member_name(overrides), config, workdir)
+    _check_same_experiment(kind, member_name(overrides), config, workdir)
     _warn_if_stranded(kind, config, workdir)
   groups: dict[str, list[int]] = {}
   for i, config in enumerate(configs):
@@ -125,15 +125,25 @@ def _finished_rows(kind: RunKind, sweep: list[dict], configs, workdirs) -> list[
           for overrides, config, w in zip(sweep, configs, workdirs) if _finished(kind, config, w)]
 
 
-def _check_same_experiment(name: str, config: ml_collections.ConfigDict, workdir: str) -> None:
-  """ConfigError if the member's directory holds a run of another experiment."""
+def _check_same_experiment(kind: RunKind, name: str, config: ml_collections.ConfigDict,
+                           workdir: str) -> None:
+  """ConfigError if the member's directory holds a run of another experiment, a finished run
+  given another rate (it would report its old results as new), or one trained past the
+  ceiling."""
   if not os.path.exists(os.path.join(workdir, 'config.json')):
     return
-  differs = run_dir.differing_field(run_dir.read_config(workdir), config)
+  schedule = kind.schedule(config)
+  try:
+    finished = run_dir.finished_run(workdir, kind.results_type, schedule.num_steps,
+                                    schedule.ceiling_field)
+  except RunError as e:
+    raise ConfigError(f'sweep member {name}: {e}; give another --sweep_dir') from None
+  differs = run_dir.differing_field(run_dir.read_config(workdir), config, finished)
   if differs:
     field, old, new = differs
-    raise ConfigError(f'sweep member {name} in {workdir} holds a run with {field}={old!r}, not '
-                      f'{new!r}; give another --sweep_dir for this experiment')
+    done = 'finished run' if finished and field in run_dir.CONTINUATION_FIELDS else 'run'
+    raise ConfigError(f'sweep member {name} in {workdir} holds a {done} with {field}={old!r}, '
+                      f'not {new!r}; give another --sweep_dir for this experiment')
 
 
 def _finished(kind: RunKind, config: ml_collections.ConfigDict, workdir: str) -> bool:
