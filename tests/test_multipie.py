@@ -8,7 +8,7 @@ from matplotlib import image as mpimg
 
 from configs import multipie as multipie_config
 from fwrnn.engine import loop as train
-from fwrnn.errors import DataError
+from fwrnn.errors import ConfigError, DataError
 from fwrnn.tasks import multipie
 
 
@@ -84,3 +84,16 @@ def test_a_tiny_run_trains_and_tests_on_the_faces(faces_dir, tmp_path):
   assert results.task == 'fwrnn.tasks.multipie' and results.steps == 20
   correct = results.test_accuracy * 24  # the 24 test faces, each scored once
   assert correct == pytest.approx(round(correct), abs=1e-4)
+
+
+@pytest.mark.parametrize('batch_size', [9, 16])
+def test_a_batch_larger_than_the_training_faces_is_one_clear_error(faces_dir, tmp_path, batch_size):
+  for expression in multipie.EXPRESSIONS:  # one training face each: 6 in all
+    for name in os.listdir(faces_dir / 'train' / expression)[1:]:
+      os.remove(faces_dir / 'train' / expression / name)
+  config = tiny_config(faces_dir)
+  config.train.batch_size = batch_size
+  with pytest.raises(ConfigError, match=f'train.batch_size must be at most the 6 training '
+                                        f'examples of the data, got {batch_size}'):
+    train.train_and_evaluate(config, str(tmp_path / 'run'))
+  assert not os.path.exists(tmp_path / 'run' / 'config.json')

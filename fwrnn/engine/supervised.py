@@ -51,7 +51,11 @@ class SupervisedKind:
 
   def program(self, configs: list[ml_collections.ConfigDict], population: Population):
     logging.info('Loading the data of %s', configs[0].task)
-    return SupervisedProgram(configs, self.task, population, self.task.load_splits(configs[0]))
+    splits = self.task.load_splits(configs[0])
+    batch, examples = configs[0].train.batch_size, len(splits.train.y)
+    config_checks.require(batch <= examples, 'train.batch_size',
+                          f'at most the {examples} training examples of the data', batch)
+    return SupervisedProgram(configs, self.task, population, splits)
 
   def summary(self, run: RunDir, result: RunResults) -> None:
     """The test error (at the step of the parameters it measures) and the hyper-parameters."""
