@@ -355,3 +355,15 @@ def test_a_sweep_rerun_with_another_base_never_reports_old_results_as_new(tmp_pa
   with pytest.raises(ConfigError, match=message):
     sweep.run_sweep(changed, grid, str(tmp_path))
   assert (tmp_path / sweep.SWEEP_CSV).read_text() == table
+
+
+def test_a_resume_on_another_number_of_devices_is_refused(tmp_path):
+  workdir = tmp_path / 'run'
+  train.train_and_evaluate(tiny(num_steps=20), str(workdir))
+  record = json.loads((workdir / 'wall_time.json').read_text())
+  assert record['devices'] == 1  # this test process has one device
+  record['devices'] = 2  # as if the first part had trained on two (scripts/train.py on 2 cores)
+  (workdir / 'wall_time.json').write_text(json.dumps(record))
+  with pytest.raises(RunError, match='trained on 2 devices and would resume on 1'):
+    train.train_and_evaluate(tiny(num_steps=40), str(workdir))
+  assert sorted(os.listdir(workdir / 'checkpoints')) == ['20']

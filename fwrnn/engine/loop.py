@@ -102,7 +102,9 @@ def _train(program: Program, schedule: Schedule, population: Population, runs: l
   members = population.put([Member.of(c) for c in configs])
   state = restore_population(runs, program.init(members), population)
   step = int(population.to_host(state.step)[0])
-  clock = WallClock(runs, started, resumed=step > 0)
+  for run in runs if step > 0 else []:
+    run.check_devices(population.device_count)
+  clock = WallClock(runs, started, resumed=step > 0, devices=population.device_count)
   program.compile(state, members)
   progress = Progress(len(runs), schedule, step)
   running = population.to_host(program.running(state))

@@ -254,11 +254,28 @@ class RunDir:
       logging.warning('%s is damaged (%s); the wall time of this run counts from now', path, e)
       return 0.0, ''
 
-  def record_time(self, step: int, seconds: float, started: str) -> None:
-    """Records the wall time spent up to the checkpoint of step, and when the run started."""
+  def record_time(self, step: int, seconds: float, started: str, devices: int) -> None:
+    """Records the wall time spent up to the checkpoint of step, when the run started, and
+    the devices it trained on."""
     if self.writes:
       write_atomically(os.path.join(self.path, WALL_TIME_FILE),
-                       json.dumps({'step': step, 'seconds': seconds, 'started': started}))
+                       json.dumps({'step': step, 'seconds': seconds, 'started': started,
+                                   'devices': devices}))
+
+  def check_devices(self, devices: int) -> None:
+    """RunError if the newest checkpoint was trained on another number of devices: a resumed
+    run would then match neither an uninterrupted run on the old count nor one on the new
+    (the batches split otherwise). Records without the count (older runs) pass."""
+    try:
+      with open(os.path.join(self.path, WALL_TIME_FILE)) as f:
+        recorded = json.load(f).get('devices')
+    except (OSError, ValueError, AttributeError):
+      return
+    if isinstance(recorded, int) and recorded != devices:
+      raise RunError(f'{self.path} was trained on {recorded} devices and would resume on '
+                     f'{devices}, which computes other numbers; resume it on {recorded} (on a '
+                     f'CPU: XLA_FLAGS=--xla_force_host_platform_device_count={recorded}) or '
+                     'choose another --workdir')
 
   def _free_name(self, stem: str) -> str:
     kept, suffix = os.path.join(self.path, f'{stem}.json'), 1
@@ -278,8 +295,8 @@ class WallClock:
   when each run first started (UTC, the moment its wall time counts from): members that
   started together share it."""
 
-  def __init__(self, runs: list[RunDir], started: float, resumed: bool):
-    self.runs, self.started = runs, started
+  def __init__(self, runs: list[RunDir], started: float, resumed: bool, devices: int):
+    self.runs, self.started, self.devices = runs, started, devices
     since = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(
         seconds=time.perf_counter() - started)).isoformat(timespec='milliseconds')
     recorded = [run.recorded_time() if resumed else (0.0, since) for run in runs]
@@ -293,4 +310,4 @@ class WallClock:
   def record(self, steps) -> None:
     """Records each run's wall time beside its checkpoint of steps[i]."""
     for run, step, seconds, first in zip(self.runs, steps, self.seconds(), self.first_started):
-      run.record_time(int(step), float(seconds), first)
+      run.record_time(int(step), float(seconds), first, self.devices)
