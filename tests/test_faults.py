@@ -367,3 +367,18 @@ def test_a_resume_on_another_number_of_devices_is_refused(tmp_path):
   with pytest.raises(RunError, match='trained on 2 devices and would resume on 1'):
     train.train_and_evaluate(tiny(num_steps=40), str(workdir))
   assert sorted(os.listdir(workdir / 'checkpoints')) == ['20']
+
+
+def test_a_curve_cut_mid_line_is_kept_aside_and_the_run_resumes_from_its_intact_rows(
+    reference, tmp_path):
+  workdir = tmp_path / 'cut'
+  train.train_and_evaluate(tiny(num_steps=40), str(workdir))
+  curve = workdir / 'valid_curve.csv'
+  text = curve.read_text()
+  curve.write_text(text[:-8])  # the row of step 40 cut mid-way, as by a kill or a full disk
+  resumed = train.train_and_evaluate(tiny(num_steps=60), str(workdir))
+  assert resumed.outcome() == reference['short'].outcome()
+  assert (workdir / 'valid_curve_damaged.csv').read_text() == text[:-8]
+  steps = [line.split(',')[0] for line in curve.read_text().splitlines()[1:]]
+  assert steps == ['20', '60']  # the damaged row set aside, never half-used
+  assert run_dir.read_curve(str(workdir)).shape == (2, 3)

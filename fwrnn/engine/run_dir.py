@@ -144,6 +144,18 @@ def make_directory(workdir: str) -> None:
     raise RunError(f'cannot write the run directory {workdir}: {e.strerror}') from None
 
 
+def _curve_row_ok(row: str, width: int) -> bool:
+  """Whether a curve's line is whole: width numbers, the first a step, and its newline."""
+  fields = row.rstrip('\n').split(',')
+  if not row.endswith('\n') or len(fields) != width or not fields[0].isdigit():
+    return False
+  try:
+    [float(field) for field in fields]
+  except ValueError:
+    return False
+  return True
+
+
 class RunDir:
   """The directory of one run: claimed for its config, then written as the run goes on.
 
@@ -180,14 +192,27 @@ class RunDir:
                      f'{RESULTS_FILE} and curves (*_curve.csv) away, or choose another --workdir')
     if not self.writes or not os.path.isdir(self.path):
       return
-    for name in os.listdir(self.path):
-      if name.endswith('_curve.csv'):
-        path = os.path.join(self.path, name)
-        with open(path) as f:
-          lines = f.readlines()
-        with open(path, 'w') as f:
-          f.writelines(lines[:1] + [line for line in lines[1:]
-                                    if int(line.split(',')[0]) <= step])
+    for name in sorted(os.listdir(self.path)):
+      if name.endswith('_curve.csv') and '_damaged' not in name:
+        self._cut_curve(name, step)
+
+  def _cut_curve(self, name: str, step: int) -> None:
+    """Rewrites a curve with its intact rows up to step. A damaged row (cut short, or not
+    numbers: a kill or a disk fault) is never used: the file is kept as
+    <name>_damaged.csv, with a warning, and the intact rows go on."""
+    path = os.path.join(self.path, name)
+    with open(path, errors='replace') as f:
+      header, *rows = f.readlines() or ['']
+    width = header.count(',') + 1
+    intact = [row for row in rows if _curve_row_ok(row, width)]
+    if len(intact) < len(rows) or not header.endswith('\n'):
+      kept = self._free_name(name[:-len('.csv')] + '_damaged', '.csv')
+      os.replace(path, kept)
+      logging.warning('%s has %d damaged row(s); kept it as %s and went on with its %d intact '
+                      'row(s)', path, len(rows) - len(intact), kept, len(intact))
+      if not header.endswith('\n'):
+        return  # the header itself is damaged: the curve starts again with its next row
+    write_atomically(path, header + ''.join(r for r in intact if int(r.split(',')[0]) <= step))
 
   def append_curve(self, name: str, step: int, values: dict) -> None:
     """One row (step, then values) of the curve <name>_curve.csv, its header written first."""
@@ -277,10 +302,10 @@ class RunDir:
                      f'CPU: XLA_FLAGS=--xla_force_host_platform_device_count={recorded}) or '
                      'choose another --workdir')
 
-  def _free_name(self, stem: str) -> str:
-    kept, suffix = os.path.join(self.path, f'{stem}.json'), 1
+  def _free_name(self, stem: str, ending: str = '.json') -> str:
+    kept, suffix = os.path.join(self.path, f'{stem}{ending}'), 1
     while os.path.exists(kept):
-      kept, suffix = os.path.join(self.path, f'{stem}_{suffix}.json'), suffix + 1
+      kept, suffix = os.path.join(self.path, f'{stem}_{suffix}{ending}'), suffix + 1
     return kept
 
   def close(self) -> None:
