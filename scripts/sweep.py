@@ -21,6 +21,7 @@ from ml_collections import config_flags
 from fwrnn import console
 from fwrnn.engine import population
 from fwrnn.engine import sweep
+from fwrnn.engine.interrupts import StopRequests
 from fwrnn.errors import FwrnnError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file of the sweep.')
@@ -35,6 +36,12 @@ flags.mark_flags_as_required(['config'])
 
 def main(argv):
   del argv
+  with StopRequests() as stop:  # a signal from here on is one line, never a traceback
+    _sweep(stop)
+
+
+def _sweep(stop: StopRequests) -> None:
+  """Trains the sweep of the flags."""
   population.use_every_cpu_core()
   if _MULTIHOST.value:
     population.join_hosts()
@@ -49,7 +56,7 @@ def main(argv):
     name = os.path.splitext(os.path.basename(config_path))[0]
     sweep_dir = _SWEEP_DIR.value or os.path.join('sweeps', name)
     only = sweep.parse_grid(_ONLY.value) if _ONLY.value else None
-    rows = sweep.run_sweep(_CONFIG.value, members, sweep_dir, only)
+    rows = sweep.run_sweep(_CONFIG.value, members, sweep_dir, only, stop)
   except FwrnnError as e:
     sys.exit(f'error: {e}')
   if population.writes_files():

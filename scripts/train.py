@@ -13,6 +13,7 @@ from ml_collections import config_flags
 
 from fwrnn import console
 from fwrnn.engine import population
+from fwrnn.engine.interrupts import StopRequests
 from fwrnn.engine.kind import kind_of
 from fwrnn.engine.loop import train_and_evaluate
 from fwrnn.errors import FwrnnError
@@ -24,14 +25,15 @@ flags.mark_flags_as_required(['config'])
 
 def main(argv):
   del argv
-  population.use_every_cpu_core()  # on a CPU the batch splits over the cores
-  console.show_progress()
-  config = _CONFIG.value
-  try:
-    workdir = _WORKDIR.value or os.path.join('runs', kind_of(config).run_name(config))
-    train_and_evaluate(config, workdir)
-  except FwrnnError as e:
-    sys.exit(f'error: {e}')
+  with StopRequests() as stop:  # a signal from here on is one line, never a traceback
+    population.use_every_cpu_core()  # on a CPU the batch splits over the cores
+    console.show_progress()
+    config = _CONFIG.value
+    try:
+      workdir = _WORKDIR.value or os.path.join('runs', kind_of(config).run_name(config))
+      train_and_evaluate(config, workdir, stop)
+    except FwrnnError as e:
+      sys.exit(f'error: {e}')
 
 
 if __name__ == '__main__':

@@ -15,6 +15,7 @@ from ml_collections import config_flags
 
 from fwrnn import console
 from fwrnn.engine import population
+from fwrnn.engine.interrupts import StopRequests
 from fwrnn.engine.kind import kind_of
 from fwrnn.engine.loop import train_population
 from fwrnn.errors import FwrnnError
@@ -51,7 +52,9 @@ def main(argv):
     configs.append(member)
   try:
     workdir = _WORKDIR.value or os.path.join('runs', kind_of(config).run_name(config))
-    results = train_population(configs, [os.path.join(workdir, f'seed={s}') for s in seeds])
+    with StopRequests() as stop:
+      results = train_population(configs, [os.path.join(workdir, f'seed={s}') for s in seeds],
+                                 stop)
   except FwrnnError as e:
     sys.exit(f'error: {e}')
   for r in results:

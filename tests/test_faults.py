@@ -18,6 +18,7 @@ from fwrnn.engine import run_dir
 from fwrnn.engine import sweep
 from fwrnn.engine import loop as train
 from fwrnn.engine.checkpoints import CHECKSUMS, DAMAGED_DIR
+from fwrnn.engine.interrupts import Interrupted, StopRequests
 from fwrnn.engine.lock import DirectoryLock
 from fwrnn.errors import ConfigError, RunError
 
@@ -382,3 +383,27 @@ def test_a_curve_cut_mid_line_is_kept_aside_and_the_run_resumes_from_its_intact_
   steps = [line.split(',')[0] for line in curve.read_text().splitlines()[1:]]
   assert steps == ['20', '60']  # the damaged row set aside, never half-used
   assert run_dir.read_curve(str(workdir)).shape == (2, 3)
+
+
+@pytest.mark.parametrize('signum, when', [(signal.SIGINT, 'Loading the data'),
+                                          (signal.SIGTERM, 'Compiling the training steps')])
+def test_a_signal_before_training_is_one_line(tmp_path, signum, when):
+  process = start_training(tmp_path / 'run', *LONG)
+  wait_for(process, when)
+  process.send_signal(signum)
+  _, err = process.communicate(timeout=300)
+  assert process.returncode == 1 and 'Traceback' not in err
+  name = signal.Signals(signum).name
+  assert err.strip().splitlines()[-1].startswith(f'error: stopped by {name} ')
+
+
+def test_a_second_signal_while_a_checkpoint_is_written_waits_for_it():
+  written = []
+  with StopRequests() as stop:
+    with pytest.raises(Interrupted, match='stopped at once by a second SIGINT'):
+      with stop.protect():
+        os.kill(os.getpid(), signal.SIGINT)   # the first: stop at the next boundary
+        os.kill(os.getpid(), signal.SIGINT)   # the second: at once, but not mid-save
+        time.sleep(0.1)
+        written.append('the whole checkpoint')
+  assert written == ['the whole checkpoint'] and stop.signal_name == 'SIGINT'

@@ -34,9 +34,10 @@ def population_key(config: ml_collections.ConfigDict) -> str:
   return json.dumps({k: v for k, v in flat.items() if k not in fields}, sort_keys=True)
 
 
-def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str) -> Results:
+def train_and_evaluate(config: ml_collections.ConfigDict, workdir: str,
+                       stop: StopRequests | None = None) -> Results:
   """Trains (or resumes) the run in workdir and returns the results written to results.json."""
-  return train_population([config], [workdir])[0]
+  return train_population([config], [workdir], stop)[0]
 
 
 def checked_kind(configs: list[ml_collections.ConfigDict], population: bool = True) -> RunKind:
@@ -53,14 +54,18 @@ def checked_kind(configs: list[ml_collections.ConfigDict], population: bool = Tr
   return kind
 
 
-def train_population(configs: list[ml_collections.ConfigDict],
-                     workdirs: list[str]) -> list[Results]:
+def train_population(configs: list[ml_collections.ConfigDict], workdirs: list[str],
+                     stop: StopRequests | None = None) -> list[Results]:
   """Trains (or resumes) runs that differ only in their Member numbers together; their results.
 
   The population stops at the schedule's ceiling or when no member trains any more (a kind
   may stop a member early, e.g. by patience). SIGINT or SIGTERM stops it at the next chunk
-  boundary with a checkpoint (interrupts.py). Every input (the configs, the kind's data) is
-  checked before a run directory is written."""
+  boundary with a checkpoint (interrupts.py): a script passes the stop requests it has held
+  since its first line. Every input (the configs, the kind's data) is checked before a run
+  directory is written."""
+  if stop is None:
+    with StopRequests() as stop:
+      return train_population(configs, workdirs, stop)
   started = time.perf_counter()
   kind = checked_kind(configs)
   schedule = kind.schedule(configs[0])
@@ -83,7 +88,7 @@ def train_population(configs: list[ml_collections.ConfigDict],
       run_dir.check_claim(*claim)
     for workdir, config in zip(workdirs, configs):
       runs.append(RunDir(workdir, config, population_lib.writes_files(), kind.results_type))
-    results = _train(program, schedule, population, runs, configs, started)
+    results = _train(program, schedule, population, runs, configs, started, stop)
     for run, result in zip(runs, results):
       kind.summary(run, result)
       run.finish(result)
@@ -96,7 +101,8 @@ def train_population(configs: list[ml_collections.ConfigDict],
 
 
 def _train(program: Program, schedule: Schedule, population: Population, runs: list[RunDir],
-           configs: list[ml_collections.ConfigDict], started: float) -> list[Results]:
+           configs: list[ml_collections.ConfigDict], started: float,
+           stop: StopRequests) -> list[Results]:
   """Restores the population, trains it chunk by chunk to the end (or a stop request), and
   returns its results."""
   members = population.put([Member.of(c) for c in configs])
@@ -106,14 +112,16 @@ def _train(program: Program, schedule: Schedule, population: Population, runs: l
     run.check_devices(population.device_count)
   clock = WallClock(runs, started, resumed=step > 0, devices=population.device_count)
   program.compile(state, members)
+  if stop.signal_name:  # asked while the data loaded or the program compiled
+    raise Interrupted(f'stopped by {stop.signal_name} before training (at step {step}); run the '
+                      'same command again to start')
   progress = Progress(len(runs), schedule, step)
   running = population.to_host(program.running(state))
-  with StopRequests() as stop:
-    while step < schedule.num_steps and running.any() and not stop.signal_name:
-      state, step, running = _chunk(program, population, runs, state, members, step,
-                                    running, schedule, progress, clock)
+  while step < schedule.num_steps and running.any() and not stop.signal_name:
+    state, step, running = _chunk(program, population, runs, state, members, step, running,
+                                  schedule, progress, clock, stop)
   if stop.signal_name:
-    stop_population(runs, state, population, step, stop.signal_name, clock)
+    stop_population(runs, state, population, step, stop, clock)
   cost = RunCost(clock.seconds(), clock.first_started,
                  progress.steps / progress.seconds if progress.seconds else None,
                  program.compile_seconds, population.device_count, machine_name())
@@ -122,7 +130,7 @@ def _train(program: Program, schedule: Schedule, population: Population, runs: l
 
 def _chunk(program: Program, population: Population, runs: list[RunDir], state, members,
            step: int, running: np.ndarray, schedule: Schedule, progress: Progress,
-           clock: WallClock):
+           clock: WallClock, stop: StopRequests):
   """The steps up to the next log or save point, their progress line, and the checkpoint
   at a save point; (state, step, running) after them."""
   stop_at = _next_stop(step, schedule)
@@ -140,7 +148,8 @@ def _chunk(program: Program, population: Population, runs: list[RunDir], state, 
     state, text = program.at_save(state, members, runs, stop_at, running)
     now_running = population.to_host(program.running(state))
     line += text
-    save_population(runs, state, population, clock)
+    with stop.protect():
+      save_population(runs, state, population, clock)
   logging.info(line)
   for i in np.flatnonzero(running & ~now_running):
     logging.info('%s: stopped early at step %d (train.patience)', runs[i].path, stop_at)
@@ -148,10 +157,12 @@ def _chunk(program: Program, population: Population, runs: list[RunDir], state, 
 
 
 def stop_population(runs: list[RunDir], state, population: Population, step: int,
-                    signal_name: str, clock: WallClock):
+                    stop: StopRequests, clock: WallClock):
   """Saves the state of a run stopped by a signal (unless just saved) and raises Interrupted."""
+  signal_name = stop.signal_name
   if runs[0].checkpoints.latest_step() != step:
-    save_population(runs, state, population, clock)
+    with stop.protect():
+      save_population(runs, state, population, clock)
   where = (runs[0].checkpoints.directory if len(runs) == 1
            else f"each of the {len(runs)} members' directories")
   raise Interrupted(f'stopped by {signal_name} at step {step}; its checkpoint is saved in {where}; '

@@ -18,6 +18,7 @@ import ml_collections
 from absl import logging
 
 from fwrnn.engine import loop, run_dir
+from fwrnn.engine.interrupts import Interrupted, StopRequests
 from fwrnn.engine.kind import RunKind
 from fwrnn.engine.lock import DirectoryLock
 from fwrnn.engine.csv_rows import SWEEP_CSV, literal, write_csv
@@ -70,13 +71,14 @@ def member_name(overrides: dict) -> str:
 
 
 def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str,
-              only: list[dict] | None = None) -> list[dict]:
+              only: list[dict] | None = None, stop: StopRequests | None = None) -> list[dict]:
   """Trains every member not yet done, population by population; returns all members' rows.
 
   With `only` (alternatives of {field: value}, as parse_grid gives them), trains just the
   members that match one of them, so that parts of a sweep can run at different times or
   on different machines. sweep.csv is rewritten after every population with every member
-  of the sweep finished so far."""
+  of the sweep finished so far. stop: the stop requests a script holds (a signal between
+  populations stops the sweep there)."""
   if not sweep:
     raise ConfigError('the sweep is empty')
   configs = [member_config(base, overrides) for overrides in sweep]
@@ -96,10 +98,13 @@ def run_sweep(base: ml_collections.ConfigDict, sweep: list[dict], sweep_dir: str
     groups.setdefault(loop.population_key(config), []).append(i)
   for number, members in enumerate(groups.values(), 1):
     todo = [i for i in members if chosen[i] and not _finished(kind, configs[i], workdirs[i])]
+    if todo and stop is not None and stop.signal_name:
+      raise Interrupted(f'stopped by {stop.signal_name} before population {number} of '
+                        f'{len(groups)}; run the same command again to go on')
     if todo:
       logging.info('Population %d/%d: %d members, %s R=%d', number, len(groups), len(todo),
                    configs[todo[0]].model.name, configs[todo[0]].model.hidden_size)
-      loop.train_population([configs[i] for i in todo], [workdirs[i] for i in todo])
+      loop.train_population([configs[i] for i in todo], [workdirs[i] for i in todo], stop)
     turn = DirectoryLock(sweep_dir, 'sweep table', wait=True)  # parts side by side take turns
     try:
       rows = _finished_rows(kind, sweep, configs, workdirs)
