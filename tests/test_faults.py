@@ -1,15 +1,13 @@
-"""Faults injected into tiny runs: kills at random, damaged and deleted files, changed
-configs, interrupts and bad input. Nothing may end silently wrong, and nothing the user had
-may be lost: every resumed run must end exactly where an uninterrupted one ends."""
+"""Faults injected into tiny runs: damaged and deleted files, changed configs, concurrent
+sweeps and bad input (kills and signals: test_faults_processes.py). Nothing may end silently
+wrong, and nothing the user had may be lost: every resumed run must end exactly where an
+uninterrupted one ends."""
 
 import json
 import os
-import random
 import shutil
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
@@ -18,71 +16,21 @@ from fwrnn.engine import run_dir
 from fwrnn.engine import sweep
 from fwrnn.engine import loop as train
 from fwrnn.engine.checkpoints import CHECKSUMS, DAMAGED_DIR
-from fwrnn.engine.interrupts import Interrupted, StopRequests
 from fwrnn.engine.lock import DirectoryLock
 from fwrnn.errors import ConfigError, RunError
-
-# One device, as in this test process, so that runs in subprocesses compute the same numbers.
-ONE_DEVICE = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=1')
-# Long enough that kills and interrupts land while it trains: 6 checkpoints.
-LONG_TRAIN = dict(num_steps=600, eval_every=100, log_every=50)
-LONG = tuple(f'--config.train.{field}={value}' for field, value in LONG_TRAIN.items())
-
-
-def tiny(**train_overrides):
-  config = assoc_recall.get_config('tiny')
-  config.train.update(train_overrides)
-  return config
-
-
-def long_config():
-  return tiny(**LONG_TRAIN)
+from tests.runs import tiny
 
 
 @pytest.fixture(scope='module')
 def reference(tmp_path_factory):
-  """Uninterrupted runs: the tiny config of 60 steps, and the long one."""
+  """The uninterrupted run of the tiny config of 60 steps."""
   base = tmp_path_factory.mktemp('reference')
-  return {'short': train.train_and_evaluate(tiny(num_steps=60), str(base / 'short')),
-          'long': train.train_and_evaluate(long_config(), str(base / 'long'))}
-
-
-def start_training(workdir, *extra) -> subprocess.Popen:
-  return subprocess.Popen(
-      [sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
-       f'--workdir={workdir}', *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-      text=True, env=ONE_DEVICE)
-
-
-def wait_for(process: subprocess.Popen, text: str) -> None:
-  """Reads the process's log until a line holds text."""
-  for line in process.stderr:
-    if text in line:
-      return
-  raise AssertionError(f'the run ended before {text!r}')
+  return {'short': train.train_and_evaluate(tiny(num_steps=60), str(base / 'short'))}
 
 
 def newest_step_dir(workdir) -> str:
   folder = os.path.join(workdir, 'checkpoints')
   return os.path.join(folder, str(max(int(n) for n in os.listdir(folder) if n.isdigit())))
-
-
-def test_runs_killed_at_random_resume_to_identical_results(reference, tmp_path):
-  workdir = tmp_path / 'killed'
-  rng = random.Random(0)
-  kills = 0
-  for _ in range(3):
-    process = start_training(workdir, *LONG)
-    wait_for(process, 'Compiled')
-    time.sleep(rng.uniform(0.0, 1.5))
-    process.kill()
-    process.wait()
-    kills += process.returncode == -signal.SIGKILL
-  assert kills >= 2  # most kills land while it trains
-  finished = start_training(workdir, *LONG)
-  _, err = finished.communicate(timeout=300)
-  assert finished.returncode == 0, err[-2000:]
-  assert run_dir.read_results(str(workdir)).outcome() == reference['long'].outcome()
 
 
 @pytest.mark.parametrize('fault', ['flip_bytes', 'truncate', 'delete_file', 'no_checksums',
@@ -195,31 +143,6 @@ def test_a_sweep_never_reports_another_experiments_results(tmp_path):
   assert [r['test_accuracy'] for r in again] == [r['test_accuracy'] for r in rows]
 
 
-@pytest.mark.parametrize('signal_name', ['SIGINT', 'SIGTERM'])
-def test_an_interrupt_stops_at_a_step_saves_and_resumes_exactly(reference, tmp_path, signal_name):
-  workdir = tmp_path / signal_name
-  process = start_training(workdir, *LONG)
-  wait_for(process, 'step 200/')
-  process.send_signal(getattr(signal, signal_name))
-  _, err = process.communicate(timeout=120)
-  assert process.returncode != 0
-  assert 'Traceback' not in err
-  last = err.strip().splitlines()[-1]
-  assert last.startswith(f'error: stopped by {signal_name} at step ')
-  assert 'run the same command again to resume' in last
-  stopped_at = int(last.split(' at step ')[1].split(';')[0])
-  assert str(stopped_at) in os.listdir(workdir / 'checkpoints')
-  recorded = json.loads((workdir / 'wall_time.json').read_text())
-  assert recorded['step'] == stopped_at
-  assert not any('tmp' in n for n in os.listdir(workdir / 'checkpoints'))
-  finished = start_training(workdir, *LONG)
-  _, err = finished.communicate(timeout=300)
-  assert finished.returncode == 0, err[-2000:]
-  results = run_dir.read_results(str(workdir))
-  assert results.outcome() == reference['long'].outcome()
-  assert results.started == recorded['started'] and results.train_seconds > recorded['seconds']
-
-
 def test_a_report_writes_beside_its_sweep_and_never_replaces_a_file(tmp_path):
   sweep_dir = tmp_path / 'sweep'
   sweep.run_sweep(tiny(num_steps=20), [{'seed': 0}, {'seed': 1}], str(sweep_dir))
@@ -302,21 +225,6 @@ def test_bad_example_files_get_one_line(tmp_path):
   assert not bad_grid.exists()
 
 
-def test_a_second_process_on_a_run_directory_is_refused_while_the_first_trains(tmp_path):
-  workdir = tmp_path / 'shared'
-  first = start_training(workdir, *LONG)
-  try:
-    wait_for(first, 'Compiled')
-    with pytest.raises(RunError, match=r'shared is in use by process \d+ on .*: one process '
-                                       'writes a run directory at a time'):
-      train.train_and_evaluate(long_config(), str(workdir))
-  finally:
-    first.kill()
-    first.wait()
-  resumed = train.train_and_evaluate(long_config(), str(workdir))  # the kill left no lock
-  assert resumed.steps == LONG_TRAIN['num_steps']
-
-
 def test_a_second_sweep_on_a_member_that_trains_is_refused(tmp_path):
   grid = sweep.parse_grid('seed=0,1')
   held = DirectoryLock(str(tmp_path / 'seed=1'))  # as another sweep training seed 1 holds it
@@ -383,27 +291,3 @@ def test_a_curve_cut_mid_line_is_kept_aside_and_the_run_resumes_from_its_intact_
   steps = [line.split(',')[0] for line in curve.read_text().splitlines()[1:]]
   assert steps == ['20', '60']  # the damaged row set aside, never half-used
   assert run_dir.read_curve(str(workdir)).shape == (2, 3)
-
-
-@pytest.mark.parametrize('signum, when', [(signal.SIGINT, 'Loading the data'),
-                                          (signal.SIGTERM, 'Compiling the training steps')])
-def test_a_signal_before_training_is_one_line(tmp_path, signum, when):
-  process = start_training(tmp_path / 'run', *LONG)
-  wait_for(process, when)
-  process.send_signal(signum)
-  _, err = process.communicate(timeout=300)
-  assert process.returncode == 1 and 'Traceback' not in err
-  name = signal.Signals(signum).name
-  assert err.strip().splitlines()[-1].startswith(f'error: stopped by {name} ')
-
-
-def test_a_second_signal_while_a_checkpoint_is_written_waits_for_it():
-  written = []
-  with StopRequests() as stop:
-    with pytest.raises(Interrupted, match='stopped at once by a second SIGINT'):
-      with stop.protect():
-        os.kill(os.getpid(), signal.SIGINT)   # the first: stop at the next boundary
-        os.kill(os.getpid(), signal.SIGINT)   # the second: at once, but not mid-save
-        time.sleep(0.1)
-        written.append('the whole checkpoint')
-  assert written == ['the whole checkpoint'] and stop.signal_name == 'SIGINT'

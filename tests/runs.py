@@ -1,0 +1,39 @@
+"""Tiny runs for the fault tests: the configs, and training in a separate process as a user
+starts it (scripts/train.py), read line by line."""
+
+import os
+import subprocess
+import sys
+
+from configs import assoc_recall
+
+# One device, as in this test process, so that runs in subprocesses compute the same numbers.
+ONE_DEVICE = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=1')
+# Long enough that kills and interrupts land while it trains: 6 checkpoints.
+LONG_TRAIN = dict(num_steps=600, eval_every=100, log_every=50)
+LONG = tuple(f'--config.train.{field}={value}' for field, value in LONG_TRAIN.items())
+
+
+def tiny(**train_overrides):
+  config = assoc_recall.get_config('tiny')
+  config.train.update(train_overrides)
+  return config
+
+
+def long_config():
+  return tiny(**LONG_TRAIN)
+
+
+def start_training(workdir, *extra) -> subprocess.Popen:
+  return subprocess.Popen(
+      [sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
+       f'--workdir={workdir}', *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+      text=True, env=ONE_DEVICE)
+
+
+def wait_for(process: subprocess.Popen, text: str) -> None:
+  """Reads the process's log until a line holds text."""
+  for line in process.stderr:
+    if text in line:
+      return
+  raise AssertionError(f'the run ended before {text!r}')
