@@ -105,11 +105,11 @@ def _train(program: Program, schedule: Schedule, population: Population, runs: l
            stop: StopRequests) -> list[Results]:
   """Restores the population, trains it chunk by chunk to the end (or a stop request), and
   returns its results."""
+  for run in runs:  # before restoring touches anything
+    run.check_devices(population.device_count)
   members = population.put([Member.of(c) for c in configs])
   state = restore_population(runs, program.init(members), population)
   step = int(population.to_host(state.step)[0])
-  for run in runs if step > 0 else []:
-    run.check_devices(population.device_count)
   clock = WallClock(runs, started, resumed=step > 0, devices=population.device_count)
   program.compile(state, members)
   if stop.signal_name:  # asked while the data loaded or the program compiled

@@ -290,7 +290,10 @@ class RunDir:
   def check_devices(self, devices: int) -> None:
     """RunError if the newest checkpoint was trained on another number of devices: a resumed
     run would then match neither an uninterrupted run on the old count nor one on the new
-    (the batches split otherwise). Records without the count (older runs) pass."""
+    (the batches split otherwise). Records without the count (older runs), and runs without
+    checkpoints (which start afresh), pass."""
+    if not has_checkpoints(self.path):
+      return
     try:
       with open(os.path.join(self.path, WALL_TIME_FILE)) as f:
         recorded = json.load(f).get('devices')
