@@ -1,1 +1,0 @@
-"""Benchmark helpers for scripts/benchmark.py (not needed for training)."""
