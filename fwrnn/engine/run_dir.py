@@ -62,9 +62,9 @@ def read_config(workdir: str) -> ml_collections.ConfigDict:
     raise RunError(f'{path} is not a readable config: {e}') from None
 
 
-def read_curve(workdir: str) -> np.ndarray:
-  """The validation curve of a run: rows of (step, loss, error %)."""
-  return np.loadtxt(os.path.join(workdir, CURVE_FILE), delimiter=',', skiprows=1, ndmin=2)
+def read_curve(workdir: str, name: str = CURVE_FILE) -> np.ndarray:
+  """A curve of a run (by default the validation curve: rows of step, loss, error %)."""
+  return np.loadtxt(os.path.join(workdir, name), delimiter=',', skiprows=1, ndmin=2)
 
 
 def read_results(workdir: str, results_type: type[Results] = RunResults) -> Results:

@@ -5,11 +5,11 @@ seeds (the paper's Figure 5)."""
 
 import collections
 import dataclasses
-import os
 
 import numpy as np
 from matplotlib.figure import Figure
 
+from fwrnn.engine import run_dir
 from fwrnn.report.common import LABELS, spread_text
 
 CURVE = 'catch_curve.csv'
@@ -41,7 +41,7 @@ def catch_cells(rows: list[dict], configs: list[dict]) -> list[CatchCell]:
   from its run directory and cut to the points every seed of the group has."""
   found = collections.defaultdict(list)
   for row, config in zip(rows, configs):
-    curve = np.loadtxt(os.path.join(row['workdir'], CURVE), delimiter=',', skiprows=1, ndmin=2)
+    curve = run_dir.read_curve(row['workdir'], CURVE)
     env = config['env']
     key = (config['model']['name'], env['size'], env['visible_frames'], env['diagonal'],
            config['train']['learning_rate'])

@@ -14,6 +14,11 @@ LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'convnet': 'ConvNet
           'fast_weights': 'Fast weights', 'ln_irnn': 'LN-IRNN'}
 
 
+def runs_of(row: dict) -> str:
+  """Which kind of run a report's row is: 'catch' or 'supervised'."""
+  return 'catch' if 'final_catch_rate' in row else 'supervised'
+
+
 def refusal_to_replace(paths: list[str], overwrite: bool) -> str | None:
   """The one-line error for the first of paths that is already there (None if none is, or
   if overwrite): reports never replace a file unasked."""
@@ -63,8 +68,7 @@ def seed_curves(workdirs: list[str], column: int, curve: str = run_dir.CURVE_FIL
   """(steps, values seeds×steps) of a column of a curve file of a group's runs, or None if
   none is there. A run that stopped early keeps its parameters, so it holds its last value
   to the end of the longest run."""
-  curves = [np.loadtxt(os.path.join(w, curve), delimiter=',', skiprows=1, ndmin=2)
-            for w in workdirs if os.path.exists(os.path.join(w, curve))]
+  curves = [run_dir.read_curve(w, curve) for w in workdirs if os.path.exists(os.path.join(w, curve))]
   if not curves:
     return None
   longest = max(curves, key=len)

@@ -11,7 +11,7 @@ import dataclasses
 from matplotlib.figure import Figure
 
 from fwrnn.engine import run_dir
-from fwrnn.report.common import draw_seed_band, say_empty, seed_curves, spread_text
+from fwrnn.report.common import draw_seed_band, runs_of, say_empty, seed_curves, spread_text
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,7 +41,7 @@ CATCH = Scores((Score('final_catch_rate', 'catch rate at the end (%)', 100.0, Tr
 
 def scores_of(rows: list[dict]) -> Scores:
   """The scores of the runs' kind (Catch's if its rows have a catch rate)."""
-  return CATCH if 'final_catch_rate' in rows[0] else SUPERVISED
+  return CATCH if runs_of(rows[0]) == 'catch' else SUPERVISED
 
 
 @dataclasses.dataclass(frozen=True)

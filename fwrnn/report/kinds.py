@@ -15,6 +15,7 @@ import numpy as np
 from fwrnn.engine import csv_rows
 from fwrnn.errors import RunError
 from fwrnn.report import ablations, catch, groups, paper
+from fwrnn.report.common import runs_of
 
 Cells = list[Any]
 Draw = Callable[[Cells, list[dict], str], None]  # (cells, rows, path)
@@ -76,11 +77,6 @@ REPORT_KINDS = {kind.name: kind for kind in (
                figures=(('rewards', lambda cells, rows, path: catch.plot_rewards(cells, path)),),
                row=_catch_row, runs='catch'),
 )}
-
-
-def runs_of(row: dict) -> str:
-  """Which kind of run a row of results is."""
-  return 'catch' if 'final_catch_rate' in row else 'supervised'
 
 
 def write(kind: ReportKind, rows: list[dict], configs: list[dict], out_dir: str,
