@@ -1,6 +1,7 @@
 """What the command-line scripts show: fwrnn's progress lines, other libraries' warnings, and
-one line for a bad flag or config."""
+one line for a bad flag, config, input or file."""
 
+import contextlib
 import logging as std_logging
 import os
 import re
@@ -8,22 +9,44 @@ import sys
 
 from absl import flags, logging
 
+from fwrnn.errors import FwrnnError
+
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 HELP_FLAGS = ('--help', '-h', '--helpshort', '-?')
 
 
 class _ProgressFilter(std_logging.Filter):
-  """Passes fwrnn's own records at every level and other code's warnings and errors."""
+  """Passes fwrnn's own records at every level and other code's warnings and errors, the
+  latter as their first line without a traceback (fwrnn says what a fault means for the run)."""
 
   def filter(self, record: std_logging.LogRecord) -> bool:
-    return (record.levelno >= std_logging.WARNING
-            or os.path.abspath(record.pathname).startswith(_PACKAGE_DIR))
+    if os.path.abspath(record.pathname).startswith(_PACKAGE_DIR):
+      return True
+    if record.levelno < std_logging.WARNING:
+      return False
+    if record.exc_info or record.exc_text:
+      record.msg, record.args = (record.getMessage().splitlines() or [''])[0], None
+      record.exc_info, record.exc_text = None, None
+    return True
 
 
 def show_progress() -> None:
   """Logs fwrnn's progress at INFO through absl; quiets the INFO chatter of orbax and JAX."""
   logging.set_verbosity(logging.INFO)
   logging.get_absl_handler().addFilter(_ProgressFilter())
+
+
+@contextlib.contextmanager
+def errors_as_one_line():
+  """Turns fwrnn's errors and failed file operations (a missing file, a full disk) raised
+  inside into one 'error: ...' line and exit status 1."""
+  try:
+    yield
+  except FwrnnError as e:
+    sys.exit(f'error: {e}')
+  except OSError as e:
+    where = f': {e.filename}' if e.filename else ''
+    sys.exit(f'error: {e.strerror or _one_line(e)}{where}')
 
 
 def parse_flags(argv: list[str]) -> list[str]:

@@ -9,13 +9,11 @@ sequence per line with an optional label (`c9k8j3f1??c` or `c9k8j3f1??c 9`), or 
 an integer array x (N×T) and optionally y (N). Unlabelled files are answered, not scored.
 """
 
-import sys
 
 import numpy as np
 from absl import app, flags
 
 from fwrnn import console
-from fwrnn.errors import FwrnnError
 from fwrnn.engine.inference import TrainedRun
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Run directory written by scripts/train.py.')
@@ -41,7 +39,7 @@ def answer_lines(run: TrainedRun, x, y=None) -> list[str]:
 def main(argv):
   del argv
   console.show_progress()
-  try:
+  with console.errors_as_one_line():
     run = TrainedRun(_WORKDIR.value)
     if _SEQUENCE.value is not None:
       print(answer_lines(run, run.task.parse_example(_SEQUENCE.value)[None])[0])
@@ -53,8 +51,6 @@ def main(argv):
       accuracy = run.score(examples.x, examples.y)
       print(f'{len(examples.x)} examples  accuracy {100 * accuracy:.2f}%  '
             f'error {100 * (1 - accuracy):.2f}%')
-  except FwrnnError as e:
-    sys.exit(f'error: {e}')
 
 
 if __name__ == '__main__':

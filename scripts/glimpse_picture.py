@@ -4,7 +4,6 @@ r"""Draws the glimpse sequence of one test image, as the model reads it.
         --config.data.dir=PATH --index=0 --out=results/table2/mnist_glimpses.png
 """
 
-import sys
 
 from absl import app, flags
 from ml_collections import config_flags
@@ -23,7 +22,7 @@ flags.mark_flags_as_required(['config'])
 def main(argv):
   del argv
   config = _CONFIG.value
-  try:
+  with console.errors_as_one_line():
     task = tasks.load(config.task)
     config_checks.validate(config, task)
     if not hasattr(config.data, 'layout'):
@@ -31,8 +30,6 @@ def main(argv):
     test = task.load_splits(config).test
     if not 0 <= _INDEX.value < len(test.y):
       raise FwrnnError(f'--index must be in 0..{len(test.y) - 1}, got {_INDEX.value}')
-  except FwrnnError as e:
-    sys.exit(f'error: {e}')
   title = f'test image {_INDEX.value} (label {test.y[_INDEX.value]})'
   glimpse_picture.draw(test.x[_INDEX.value], config.data.layout, config.data.glimpse_size,
                        _OUT.value, title)

@@ -18,7 +18,6 @@ import sys
 from absl import app, flags
 
 from fwrnn import console
-from fwrnn.errors import FwrnnError
 from fwrnn.report import kinds
 from fwrnn.report.common import read_runs, refusal_to_replace
 
@@ -49,11 +48,9 @@ def main(argv):
   refusal = refusal_to_replace([os.path.join(out_dir, n) for n in kind.files()], _OVERWRITE.value)
   if refusal:
     sys.exit(refusal)
-  try:
+  with console.errors_as_one_line():
     rows, configs = read_runs(_SWEEP_DIR.value)
     kinds.write(kind, rows, configs, out_dir, _header(rows))
-  except FwrnnError as e:
-    sys.exit(f'error: {e}')
   print(f'wrote the {_TABLE.value} files in {out_dir}/')
 
 

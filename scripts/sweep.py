@@ -22,7 +22,6 @@ from fwrnn import console
 from fwrnn.engine import population
 from fwrnn.engine import sweep
 from fwrnn.engine.interrupts import StopRequests
-from fwrnn.errors import FwrnnError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Base config file of the sweep.')
 _GRID = flags.DEFINE_string('grid', None, "Product grid, e.g. 'seed=0,1,2 model.fast_lr=0.25,0.5'; "
@@ -48,7 +47,7 @@ def _sweep(stop: StopRequests) -> None:
   console.show_progress()
   config_arg = config_flags.get_config_filename(flags.FLAGS['config'])  # path.py[:variant]
   config_path = config_arg.partition(':')[0]
-  try:
+  with console.errors_as_one_line():
     members = (sweep.parse_grid(_GRID.value) if _GRID.value
                else sweep.load_config_sweep(config_arg))
     if members is None:
@@ -57,8 +56,6 @@ def _sweep(stop: StopRequests) -> None:
     sweep_dir = _SWEEP_DIR.value or os.path.join('sweeps', name)
     only = sweep.parse_grid(_ONLY.value) if _ONLY.value else None
     rows = sweep.run_sweep(_CONFIG.value, members, sweep_dir, only, stop)
-  except FwrnnError as e:
-    sys.exit(f'error: {e}')
   if population.writes_files():
     print(f'{len(rows)} members; table in {os.path.join(sweep_dir, sweep.SWEEP_CSV)}')
 

@@ -6,7 +6,6 @@ newest checkpoint in the workdir.
 """
 
 import os
-import sys
 
 from absl import app, flags
 from ml_collections import config_flags
@@ -16,7 +15,6 @@ from fwrnn.engine import population
 from fwrnn.engine.interrupts import StopRequests
 from fwrnn.engine.kind import kind_of
 from fwrnn.engine.loop import train_and_evaluate
-from fwrnn.errors import FwrnnError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Experiment config file.')
 _WORKDIR = flags.DEFINE_string('workdir', None, "Run directory (default: runs/<the task's run name>).")
@@ -29,11 +27,9 @@ def main(argv):
     population.use_every_cpu_core()  # on a CPU the batch splits over the cores
     console.show_progress()
     config = _CONFIG.value
-    try:
+    with console.errors_as_one_line():
       workdir = _WORKDIR.value or os.path.join('runs', kind_of(config).run_name(config))
       train_and_evaluate(config, workdir, stop)
-    except FwrnnError as e:
-      sys.exit(f'error: {e}')
 
 
 if __name__ == '__main__':

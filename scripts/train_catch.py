@@ -18,7 +18,6 @@ from fwrnn.engine import population
 from fwrnn.engine.interrupts import StopRequests
 from fwrnn.engine.kind import kind_of
 from fwrnn.engine.loop import train_population
-from fwrnn.errors import FwrnnError
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Catch config file.')
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Directory of the runs (default: runs/catch_<model>_n<N>_m<M>).')
@@ -50,13 +49,11 @@ def main(argv):
     member = config.copy_and_resolve_references()
     member.seed = seed
     configs.append(member)
-  try:
+  with console.errors_as_one_line():
     workdir = _WORKDIR.value or os.path.join('runs', kind_of(config).run_name(config))
     with StopRequests() as stop:
       results = train_population(configs, [os.path.join(workdir, f'seed={s}') for s in seeds],
                                  stop)
-  except FwrnnError as e:
-    sys.exit(f'error: {e}')
   for r in results:
     print(f'seed {r.seed}: catch rate {r.final_catch_rate:.3f} after {r.environment_steps:,} '
           'environment steps')

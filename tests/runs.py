@@ -24,11 +24,16 @@ def long_config():
   return tiny(**LONG_TRAIN)
 
 
-def start_training(workdir, *extra) -> subprocess.Popen:
-  return subprocess.Popen(
-      [sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
-       f'--workdir={workdir}', *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-      text=True, env=ONE_DEVICE)
+def start_training(workdir, *extra, file_limit_kb: int | None = None) -> subprocess.Popen:
+  """scripts/train.py on the tiny config; with file_limit_kb, a write beyond that size fails
+  (EFBIG), as on a disk that fills up."""
+  command = [sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
+             f'--workdir={workdir}', *extra]
+  if file_limit_kb is not None:
+    command = ['bash', '-c', f"trap '' XFSZ; ulimit -f {file_limit_kb}; exec \"$@\"", 'bash',
+               *command]
+  return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=ONE_DEVICE)
 
 
 def wait_for(process: subprocess.Popen, text: str) -> None:

@@ -17,6 +17,7 @@ from fwrnn.engine import sweep
 from fwrnn.engine import loop as train
 from fwrnn.engine.checkpoints import CHECKSUMS, DAMAGED_DIR
 from fwrnn.engine.lock import DirectoryLock
+from fwrnn.report import common
 from fwrnn.errors import ConfigError, RunError
 from tests.runs import tiny
 
@@ -33,10 +34,12 @@ def newest_step_dir(workdir) -> str:
   return os.path.join(folder, str(max(int(n) for n in os.listdir(folder) if n.isdigit())))
 
 
+@pytest.mark.filterwarnings('error::pytest.PytestUnraisableExceptionWarning')  # reads orbax drops
 @pytest.mark.parametrize('fault', ['flip_bytes', 'truncate', 'delete_file', 'no_checksums',
-                                   'leftover_temporary', 'unfinished_step'])
+                                   'damaged_without_checksums', 'leftover_temporary',
+                                   'unfinished_step'])
 def test_a_damaged_newest_checkpoint_is_set_aside_and_the_run_resumes_exactly(
-    reference, tmp_path, fault):
+    reference, tmp_path, capfd, fault):
   workdir = str(tmp_path / fault)
   train.train_and_evaluate(tiny(num_steps=40), workdir)
   assert sorted(os.listdir(os.path.join(workdir, 'checkpoints'))) == ['20', '40']
@@ -56,12 +59,19 @@ def test_a_damaged_newest_checkpoint_is_set_aside_and_the_run_resumes_exactly(
     os.remove(data)
   elif fault == 'no_checksums':  # an older fwrnn's, or killed between orbax's commit and the sums
     os.remove(os.path.join(step_dir, CHECKSUMS))
+  elif fault == 'damaged_without_checksums':  # found unreadable only when orbax reads it
+    os.remove(os.path.join(step_dir, CHECKSUMS))
+    for path in files:
+      if os.path.basename(os.path.dirname(path)) == 'd':  # the arrays' data
+        os.truncate(path, 10)
   elif fault == 'leftover_temporary':  # killed while orbax was writing: its temporary folder
     shutil.copytree(step_dir, f'{step_dir}.orbax-checkpoint-tmp-1234')
   else:  # killed between orbax's creating a step's folder and its first write
     os.mkdir(os.path.join(workdir, 'checkpoints', '60'))
+  capfd.readouterr()
   resumed = train.train_and_evaluate(tiny(num_steps=60), workdir)
   assert resumed.outcome() == reference['short'].outcome()
+  assert 'Traceback' not in capfd.readouterr().err  # and no error of abandoned reads (above)
   damaged = os.path.join(workdir, DAMAGED_DIR)
   if fault in ('leftover_temporary', 'no_checksums'):  # orbax's own folder is removed; a step
     assert not os.path.exists(damaged)                 # orbax completed is used unverified
@@ -291,3 +301,12 @@ def test_a_curve_cut_mid_line_is_kept_aside_and_the_run_resumes_from_its_intact_
   steps = [line.split(',')[0] for line in curve.read_text().splitlines()[1:]]
   assert steps == ['20', '60']  # the damaged row set aside, never half-used
   assert run_dir.read_curve(str(workdir)).shape == (2, 3)
+
+
+def test_a_report_refuses_a_finished_runs_cut_curve_in_one_line(tmp_path):
+  workdir = tmp_path / 'runs' / 'cut'
+  train.train_and_evaluate(tiny(num_steps=20), str(workdir))
+  curve = workdir / 'valid_curve.csv'
+  curve.write_text(curve.read_text()[:-3])  # its last row cut: a number would be misread
+  with pytest.raises(RunError, match=r'valid_curve.csv is damaged at line 2 '):
+    common.read_runs(str(tmp_path / 'runs'))  # what scripts/report.py reads before writing

@@ -68,6 +68,18 @@ def test_an_interrupt_stops_at_a_step_saves_and_resumes_exactly(reference, tmp_p
   assert results.started == recorded['started'] and results.train_seconds > recorded['seconds']
 
 
+def test_a_write_that_fails_ends_in_one_line_and_the_run_resumes_exactly(reference, tmp_path):
+  workdir = tmp_path / 'full'
+  process = start_training(workdir, *LONG, file_limit_kb=16)  # a checkpoint's file is 18 KB
+  _, err = process.communicate(timeout=120)
+  assert process.returncode == 1
+  assert 'Traceback' not in err and 'Event loop is closed' not in err
+  assert err.strip().splitlines()[-1].startswith(
+      f'error: the checkpoint of step 100 could not be written in {workdir}')
+  resumed = train.train_and_evaluate(long_config(), str(workdir))
+  assert resumed.outcome() == reference['long'].outcome()
+
+
 def test_a_second_process_on_a_run_directory_is_refused_while_the_first_trains(tmp_path):
   workdir = tmp_path / 'shared'
   first = start_training(workdir, *LONG)

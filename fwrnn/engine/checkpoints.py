@@ -9,9 +9,11 @@ cannot be read, the caller sets it aside. A numbered folder that orbax never fin
 between its creation and its first write) is set aside alone before orbax reads the folder.
 """
 
+import contextlib
 import hashlib
 import json
 import os
+import sys
 
 import jax
 import orbax.checkpoint as ocp
@@ -19,6 +21,7 @@ from absl import logging
 from flax import serialization
 
 from fwrnn.engine.atomic import write_atomically
+from fwrnn.errors import RunError
 
 CHECKSUMS = 'fwrnn_checksums.json'
 ORBAX_MARKER = '_CHECKPOINT_METADATA'  # written into every step that orbax saves
@@ -91,8 +94,18 @@ class Checkpoints:
     self._unsummed.append(step)
 
   def wait(self) -> None:
-    """Returns when every started save is complete on disk, its checksums recorded."""
-    self._manager.wait_until_finished()
+    """Returns when every started save is complete on disk, its checksums recorded; RunError
+    if one cannot be written (a full disk), the checkpoints before it kept."""
+    try:
+      with _quiet_abandoned_reads():
+        self._manager.wait_until_finished()
+    except Exception as e:  # orbax raises many kinds; any of them means not written
+      steps, self._unsummed = self._unsummed, []
+      # The writes orbax abandoned may end after this, each with an error of its own.
+      sys.unraisablehook = _ignoring_closed_loops(sys.unraisablehook)
+      raise RunError(f'the checkpoint of step {steps[-1] if steps else "?"} could not be written '
+                     f'in {self.directory} ({_first_line(e)}); the checkpoints before it are '
+                     'kept: make room and run the same command again') from None
     for step in self._unsummed:
       step_dir = self._step_dir(step)
       if self._writes and os.path.isdir(step_dir):
@@ -154,9 +167,16 @@ class Checkpoints:
     return intact
 
   def restore(self, step: int, like):
-    """The checkpoint of `step`, shaped like `like`."""
+    """The checkpoint of `step`, shaped like `like`; raises ValueError naming the first fault
+    if it cannot be read."""
     target = jax.tree.map(ocp.utils.to_shape_dtype_struct, serialization.to_state_dict(like))
-    restored = self._manager.restore(step, args=ocp.args.StandardRestore(target))
+    try:
+      with _quiet_abandoned_reads():
+        restored = self._manager.restore(step, args=ocp.args.StandardRestore(target))
+    except Exception as e:  # orbax raises many kinds; any of them means unreadable
+      # The reads orbax abandoned may end after this, each with an error of its own.
+      sys.unraisablehook = _ignoring_closed_loops(sys.unraisablehook)
+      raise ValueError(_first_line(e)) from None
     return serialization.from_state_dict(like, restored)
 
   def best_params(self) -> dict:
@@ -172,3 +192,33 @@ class Checkpoints:
 
   def close(self) -> None:
     self._manager.close()
+
+
+def _first_line(error: Exception, limit: int = 200) -> str:
+  """The first line of an error's message, cut to `limit` characters."""
+  line = (str(error).strip().splitlines() or [type(error).__name__])[0]
+  return line if len(line) <= limit else line[:limit] + '…'
+
+
+def _ignoring_closed_loops(previous):
+  """An unraisable-error hook that drops the 'Event loop is closed' errors of the reads and
+  writes orbax abandons when one of them fails (each would print a traceback) and passes any
+  other error to `previous`."""
+
+  def hook(unraisable):
+    if not (isinstance(unraisable.exc_value, RuntimeError)
+            and str(unraisable.exc_value) == 'Event loop is closed'):
+      previous(unraisable)
+
+  return hook
+
+
+@contextlib.contextmanager
+def _quiet_abandoned_reads():
+  """Silences, while inside, the reads and writes orbax abandons when one of them fails."""
+  previous = sys.unraisablehook
+  sys.unraisablehook = _ignoring_closed_loops(previous)
+  try:
+    yield
+  finally:
+    sys.unraisablehook = previous

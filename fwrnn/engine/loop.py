@@ -186,7 +186,7 @@ def restore_population(runs: list[RunDir], state, population: Population):
     for i, (run, like) in enumerate(zip(runs, fresh)):
       try:
         restored.append(run.checkpoints.restore(common, like))
-      except Exception as e:  # orbax raises many kinds; any of them means unreadable
+      except ValueError as e:
         logging.warning('%s', run.checkpoints.set_aside(common, f'cannot be read ({e})'))
         intact[i].discard(common)
         break

@@ -63,8 +63,28 @@ def read_config(workdir: str) -> ml_collections.ConfigDict:
 
 
 def read_curve(workdir: str, name: str = CURVE_FILE) -> np.ndarray:
-  """A curve of a run (by default the validation curve: rows of step, loss, error %)."""
-  return np.loadtxt(os.path.join(workdir, name), delimiter=',', skiprows=1, ndmin=2)
+  """A curve of a run (by default the validation curve: rows of step, loss, error %);
+  RunError naming the first damaged line (cut short, not numbers, steps out of order)."""
+  path = os.path.join(workdir, name)
+  with open(path, errors='replace') as f:
+    header, *rows = f.readlines() or ['']
+  width = header.count(',') + 1
+  steps = [-1]
+  for number, row in enumerate(rows, start=2):
+    if not _curve_row_ok(row, width) or int(row.split(',')[0]) <= steps[-1]:
+      raise RunError(f'{path} is damaged at line {number} ({row.strip()[:40]!r}); a resumed run '
+                     'sets damaged rows aside, a finished one needs the line mended or removed')
+    steps.append(int(row.split(',')[0]))
+  if not header.endswith('\n'):
+    raise RunError(f'{path} is damaged: its header line is cut short')
+  return np.array([[float(v) for v in row.split(',')] for row in rows]).reshape(-1, width)
+
+
+def check_curves(workdir: str) -> None:
+  """RunError naming the first damaged line of a run's curves (*_curve.csv), if any."""
+  for name in sorted(os.listdir(workdir)):
+    if name.endswith('_curve.csv') and '_damaged' not in name:
+      read_curve(workdir, name)
 
 
 def read_results(workdir: str, results_type: type[Results] = RunResults) -> Results:
@@ -220,10 +240,14 @@ class RunDir:
       return
     path = os.path.join(self.path, f'{name}_curve.csv')
     new = not os.path.exists(path)
-    with open(path, 'a') as f:
-      if new:
-        f.write(','.join(['step', *values]) + '\n')
-      f.write(','.join([str(step)] + [f'{v:.6g}' for v in values.values()]) + '\n')
+    try:
+      with open(path, 'a') as f:
+        if new:
+          f.write(','.join(['step', *values]) + '\n')
+        f.write(','.join([str(step)] + [f'{v:.6g}' for v in values.values()]) + '\n')
+    except OSError as e:
+      raise RunError(f'cannot add step {step} to {path} ({e.strerror}); its earlier rows and '
+                     'the checkpoints are kept: run the same command again') from None
 
   def log_train(self, step: int, scalars: dict) -> None:
     if self._writer:

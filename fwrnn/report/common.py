@@ -61,6 +61,8 @@ def read_runs(folder: str) -> tuple[list[dict], list[dict]]:
   if not rows:
     raise RunError(f'{folder} holds no finished runs: neither a {csv_rows.SWEEP_CSV} nor run '
                    'directories with results.json; run scripts/sweep.py first')
+  for row in rows:  # a damaged curve is refused before the report writes anything
+    run_dir.check_curves(row['workdir'])
   return rows, [run_dir.read_config(r['workdir']).to_dict() for r in rows]
 
 
