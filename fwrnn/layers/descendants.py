@@ -1,0 +1,168 @@
+"""Flax layers of the fast-weights cell's descendants, each a sequence mixer (B, T, D) → (B, T, D)
+usable in a user's model like `FastWeights`: linear attention, DeltaNet, Gated DeltaNet, and
+causal softmax attention as the ceiling.
+
+Each linear layer projects the input to heads of queries, keys and values (optionally through
+a short causal depthwise convolution, as in flash-linear-attention and Zoology), runs one of
+the recurrences of `linear_recurrences` per head in its recurrent or chunkwise form, and
+projects the heads back to D.
+"""
+
+import functools
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from fwrnn.layers import linear_recurrences
+
+FORMS = ('chunkwise', 'recurrent')
+FEATURE_MAPS = ('identity', 'elu1')
+
+
+def _check(layer: str, name: str, value, allowed) -> None:
+  if value not in allowed:
+    raise ValueError(f'{layer}({name}={value!r}): {name} must be one of {", ".join(map(repr, allowed))}')
+
+
+def _check_positive(layer: str, **values) -> None:
+  for name, value in values.items():
+    if not (isinstance(value, int) and value >= 1):
+      raise ValueError(f'{layer}({name}={value!r}): {name} must be an integer >= 1')
+
+
+class ShortConvolution(nn.Module):
+  """A causal depthwise convolution over time of `size` steps, then SiLU."""
+  size: int
+
+  @nn.compact
+  def __call__(self, x):
+    features = x.shape[-1]
+    conv = nn.Conv(features, (self.size,), padding=[(self.size - 1, 0)],
+                   feature_group_count=features)
+    return nn.silu(conv(x))
+
+
+def _heads(x, num_heads: int):
+  """(B, T, H·d) → (B, H, T, d)."""
+  batch, length, width = x.shape
+  return x.reshape(batch, length, num_heads, width // num_heads).transpose(0, 2, 1, 3)
+
+
+def _merge(y):
+  """(B, H, T, d) → (B, T, H·d)."""
+  batch, heads, length, width = y.shape
+  return y.transpose(0, 2, 1, 3).reshape(batch, length, heads * width)
+
+
+def _project(x, num_heads: int, short_conv: int, names=('q', 'k', 'v')):
+  """Queries, keys and values of x, each (B, H, T, D/H)."""
+  width = x.shape[-1]
+  if x.ndim != 3 or width % num_heads:
+    raise ValueError(f'the input must be (batch, time, features) with features a multiple of '
+                     f'num_heads={num_heads}; got shape {x.shape}')
+  projected = []
+  for name in names:
+    y = nn.Dense(width, use_bias=False, name=f'{name}_proj')(x)
+    if short_conv:
+      y = ShortConvolution(short_conv, name=f'{name}_conv')(y)
+    projected.append(_heads(y, num_heads))
+  return projected
+
+
+def _mix(q, k, v, beta, log_alpha, erase: bool, form: str, chunk: int):
+  """The recurrence over every batch row and head: (B, H, T, d_v)."""
+  if form == 'recurrent':
+    run = functools.partial(linear_recurrences.recurrent, erase=erase)
+  else:
+    run = functools.partial(linear_recurrences.chunkwise, erase=erase, chunk=chunk)
+  per_head = lambda *arrays: run(*arrays)[0]
+  return jax.vmap(jax.vmap(per_head))(q, k, v, beta, log_alpha)
+
+
+def _l2_normalised(x):
+  return x / jnp.sqrt(jnp.sum(x * x, axis=-1, keepdims=True) + 1e-6)
+
+
+class LinearAttention(nn.Module):
+  """Causal linear attention (Katharopoulos et al. 2020): S_t = S_{t−1} + φ(k_t) v_tᵀ and
+  o_t = S_tᵀ φ(q_t), divided by φ(q_t)ᵀ Σ φ(k_i) if `normalize`. φ is 'elu1' (elu + 1, the
+  paper's) or 'identity' (no feature map; then there is no normaliser)."""
+  num_heads: int = 2
+  feature_map: str = 'elu1'
+  normalize: bool = True
+  form: str = 'chunkwise'
+  chunk: int = 64
+  short_conv: int = 0
+
+  def __post_init__(self):
+    _check('LinearAttention', 'feature_map', self.feature_map, FEATURE_MAPS)
+    _check('LinearAttention', 'form', self.form, FORMS)
+    _check_positive('LinearAttention', num_heads=self.num_heads, chunk=self.chunk)
+    if self.normalize and self.feature_map == 'identity':
+      raise ValueError("LinearAttention(feature_map='identity', normalize=True): without a "
+                       'feature map the normaliser can be zero; use normalize=False')
+    super().__post_init__()
+
+  @nn.compact
+  def __call__(self, x):
+    q, k, v = _project(x, self.num_heads, self.short_conv)
+    if self.feature_map == 'elu1':
+      q, k = nn.elu(q) + 1, nn.elu(k) + 1
+    if self.normalize:  # the normaliser is the recurrence's output on a value of ones
+      v = jnp.concatenate([v, jnp.ones(v.shape[:-1] + (1,), v.dtype)], axis=-1)
+    ones = jnp.ones(q.shape[:-1], q.dtype)
+    y = _mix(q, k, v, ones, jnp.zeros_like(ones), False, self.form, self.chunk)
+    if self.normalize:
+      y = y[..., :-1] / (y[..., -1:] + 1e-6)
+    return nn.Dense(x.shape[-1], use_bias=False, name='out_proj')(_merge(y))
+
+
+class DeltaNet(nn.Module):
+  """The delta rule (Schlag et al. 2021; Yang et al. 2024): S_t = (I − β_t k_t k_tᵀ) S_{t−1} +
+  β_t k_t v_tᵀ, o_t = S_tᵀ q_t, with queries and keys L2-normalised and β_t = σ(w_β·x_t) per
+  head. With `gated`, Gated DeltaNet (Yang et al. 2025): the state also decays by
+  α_t = exp(−softplus(w_α·x_t + b)) per head."""
+  num_heads: int = 2
+  gated: bool = False
+  form: str = 'chunkwise'
+  chunk: int = 64
+  short_conv: int = 4
+
+  def __post_init__(self):
+    _check('DeltaNet', 'form', self.form, FORMS)
+    _check_positive('DeltaNet', num_heads=self.num_heads, chunk=self.chunk)
+    super().__post_init__()
+
+  @nn.compact
+  def __call__(self, x):
+    q, k, v = _project(x, self.num_heads, self.short_conv)
+    q, k = _l2_normalised(q), _l2_normalised(k)
+    beta = nn.sigmoid(nn.Dense(self.num_heads, name='beta_proj')(x)).transpose(0, 2, 1)
+    if self.gated:  # the bias starts the gates near α = 0.95 (softplus⁻¹(0.05) ≈ −2.97)
+      gate = nn.Dense(self.num_heads, name='gate_proj',
+                      bias_init=nn.initializers.constant(-2.97))(x)
+      log_alpha = -nn.softplus(gate).transpose(0, 2, 1)
+    else:
+      log_alpha = jnp.zeros_like(beta)
+    y = _mix(q, k, v, beta, log_alpha, True, self.form, self.chunk)
+    return nn.Dense(x.shape[-1], use_bias=False, name='out_proj')(_merge(y))
+
+
+class SoftmaxAttention(nn.Module):
+  """Causal multi-head softmax attention: the ceiling the recurrences are measured against."""
+  num_heads: int = 2
+
+  def __post_init__(self):
+    _check_positive('SoftmaxAttention', num_heads=self.num_heads)
+    super().__post_init__()
+
+  @nn.compact
+  def __call__(self, x):
+    mask = nn.make_causal_mask(jnp.ones(x.shape[:2]))
+    return nn.MultiHeadDotProductAttention(num_heads=self.num_heads, use_bias=False)(x, mask=mask)
+
+
+class GatedDeltaNet(DeltaNet):
+  """Gated DeltaNet (Yang et al. 2025): DeltaNet whose state also decays by a gate α_t."""
+  gated: bool = True

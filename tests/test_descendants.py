@@ -1,0 +1,53 @@
+"""The descendants' layers: both forms of each give the same outputs, every layer is causal,
+and bad options are one clear error."""
+
+import re
+
+import jax
+import numpy as np
+import pytest
+
+from fwrnn.layers.descendants import (DeltaNet, GatedDeltaNet, LinearAttention,
+                                      SoftmaxAttention)
+
+LINEAR_LAYERS = {
+    'linear attention': lambda form: LinearAttention(form=form, chunk=8),
+    'linear attention without a feature map': lambda form: LinearAttention(
+        feature_map='identity', normalize=False, form=form, chunk=8),
+    'DeltaNet': lambda form: DeltaNet(form=form, chunk=8),
+    'Gated DeltaNet': lambda form: GatedDeltaNet(form=form, chunk=8),
+}
+X = np.random.default_rng(0).normal(size=(2, 19, 8)).astype(np.float32)  # 19: not a multiple of 8
+
+
+@pytest.mark.parametrize('name', LINEAR_LAYERS)
+def test_both_forms_of_a_layer_give_the_same_outputs(name):
+  """(Their gradients agree at the level of the recurrences: test_linear_recurrences.py.)"""
+  make = LINEAR_LAYERS[name]
+  params = make('chunkwise').init(jax.random.PRNGKey(0), X)
+  outputs = {form: make(form).apply(params, X) for form in ('recurrent', 'chunkwise')}
+  np.testing.assert_allclose(outputs['chunkwise'], outputs['recurrent'], rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize('layer', [LINEAR_LAYERS['linear attention']('chunkwise'),
+                                   LINEAR_LAYERS['Gated DeltaNet']('chunkwise'),
+                                   SoftmaxAttention()], ids=['linear', 'gated_delta', 'softmax'])
+def test_a_layer_never_sees_the_future(layer):
+  params = layer.init(jax.random.PRNGKey(0), X)
+  changed = X.copy()
+  changed[:, 10:] += 1.0
+  before, after = layer.apply(params, X), layer.apply(params, changed)
+  np.testing.assert_allclose(after[:, :10], before[:, :10], rtol=1e-5, atol=1e-6)
+  assert not np.allclose(after[:, 10:], before[:, 10:])
+
+
+@pytest.mark.parametrize('make, message', [
+    (lambda: LinearAttention(form='scan'), "LinearAttention(form='scan'): form must be one of"),
+    (lambda: LinearAttention(feature_map='relu'), 'feature_map must be one of'),
+    (lambda: LinearAttention(feature_map='identity'), 'use normalize=False'),
+    (lambda: DeltaNet(chunk=0), 'DeltaNet(chunk=0): chunk must be an integer >= 1'),
+    (lambda: DeltaNet(num_heads=3).init(jax.random.PRNGKey(0), X),
+     'features a multiple of num_heads=3; got shape (2, 19, 8)')])
+def test_a_bad_option_is_one_clear_error(make, message):
+  with pytest.raises(ValueError, match=re.escape(message)):
+    make()
