@@ -17,6 +17,7 @@ from fwrnn.engine import loop
 from fwrnn.errors import RunError
 from fwrnn.rl import a2c, catch
 from fwrnn.report import catch as catch_report
+from fwrnn.report import catch_search
 from fwrnn.report import kinds as report_kinds
 from fwrnn.report.common import read_runs
 
@@ -110,8 +111,9 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
   assert cell.seeds == [0, 0, 1, 1]  # whole and parts, 2 seeds each
   text = catch_report.catch_markdown([cell], rows, 'header', last=1)
   rate = np.mean([r.final_catch_rate for r in whole] * 2)
-  assert f'| N = 6, M = 2 | Fast weights | 0.001 | 0, 0, 1, 1 | 1,600 | {100 * rate:.1f} ± ' in text
-  for name in ('catch', 'groups'):  # the report kinds that read Catch runs
+  assert (f'| N = 6, M = 2 | Fast weights | rate 0.001, η 0.5, λ 0.95 | 0, 0, 1, 1 | 1,600 | '
+          f'{100 * rate:.1f} ± ') in text
+  for name in ('catch', 'catch_search', 'groups'):  # the report kinds that read Catch runs
     kind = report_kinds.REPORT_KINDS[name]
     report_kinds.write(kind, rows, configs, str(tmp_path / 'report'), 'header')
     for figure in kind.files()[2:]:
@@ -120,13 +122,30 @@ def test_a_population_of_catch_runs_logs_checkpoints_and_resumes_exactly(tmp_pat
 
 def test_the_catch_table_compares_cores_at_the_shortest_budget_of_their_version():
   cell = lambda model, seeds, rates: catch_report.CatchCell(
-      model, 6, 2, False, 1e-3, seeds, 1000.0 * np.arange(1, len(rates[0]) + 1), np.array(rates))
+      model, 6, 2, False, 1e-3, *((0.5, 0.95) if model == 'fast_weights' else (None, None)),
+      seeds, 1000.0 * np.arange(1, len(rates[0]) + 1), np.array(rates))
   cells = [cell('lstm', [0, 1], [[0.1, 0.5], [0.3, 0.7]]),
            cell('fast_weights', [0], [[0.2, 0.4, 0.9, 1.0]])]
   text = catch_report.catch_markdown(cells, [], 'header', last=1)
-  assert '| LSTM | 0.001 | 0, 1 | 2,000 | 60.0 ± 14.1 | 0.20 | 60.0 ± 14.1 at 0.00M |' in text
-  assert ('| Fast weights | 0.001 | 0 | 4,000 | 100.0 (1 seed) | 1.00 | 40.0 (1 seed) at 0.00M |'
-          in text)
+  assert '| LSTM | rate 0.001 | 0, 1 | 2,000 | 60.0 ± 14.1 | 0.20 | 60.0 ± 14.1 at 0.00M |' in text
+  assert ('| Fast weights | rate 0.001, η 0.5, λ 0.95 | 0 | 4,000 | 100.0 (1 seed) | 1.00 | '
+          '40.0 (1 seed) at 0.00M |' in text)
+
+
+def test_the_search_chooses_each_cores_setting_by_its_last_tenth_over_seeds():
+  steps = 1000.0 * np.arange(1, 21)
+  early = np.r_[np.full(10, 0.9), np.full(10, 0.5)]  # high early, lower in the last tenth
+  late = np.r_[np.full(10, 0.1), np.full(10, 0.6)]
+  cell = lambda model, rate, rates: catch_report.CatchCell(
+      model, 6, 2, False, rate, None, None, [0, 1], steps, np.array(rates))
+  cells = catch_search.search_cells([
+      cell('lstm', 1e-3, [early, early]), cell('lstm', 3e-3, [late, late - 0.2]),
+      cell('lstm', 3e-4, [late, late]), cell('irnn', 1e-3, [early, early])])
+  assert [(s.cell.model, s.cell.learning_rate, s.chosen) for s in cells] == [
+      ('irnn', 1e-3, True), ('lstm', 3e-4, True), ('lstm', 1e-3, False), ('lstm', 3e-3, False)]
+  np.testing.assert_allclose(cells[1].scores, [0.6, 0.6])  # the last 2 of 20 points
+  text = catch_search.search_markdown(cells, [], 'header')
+  assert '| N = 6, M = 2 | LSTM | 3 | 0, 1 | 20,000 | rate 0.0003 | 60.0 ± 0.0 |' in text
 
 
 @pytest.mark.parametrize('field, value, allowed', [

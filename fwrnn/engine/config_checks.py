@@ -111,7 +111,7 @@ RUN_RULES = {
 FIELD_RULES = {
     **RUN_RULES,
     'model.name': OneOf(CORE_NAMES),
-    'model.head_size': Integer(1, MAX_WIDTH, 'its weights grow with it'),
+    'model.head_size': Integer(0, MAX_WIDTH, '0: none; its weights grow with it'),
     'train.batch_size': Integer(1),
     'train.num_steps': Integer(1),
     'train.eval_every': Integer(1),

@@ -16,6 +16,7 @@ import ml_collections
 import optax
 
 from fwrnn.engine.state import Evaluation, Member, StepSums, TrainState
+from fwrnn.tasks import IGNORE
 
 EVAL_CHUNK = 2048
 
@@ -51,19 +52,35 @@ def init_state(model: nn.Module, tx: optax.GradientTransformation, member: Membe
       stopped_step=jnp.full((), -1, jnp.int32))
 
 
-def loss_and_accuracy(model: nn.Module, params, member: Member, x, y_B):
-  """Mean cross-entropy and accuracy of the model on one batch."""
-  logits = model.apply(params, x, member.rates)
-  loss = optax.softmax_cross_entropy_with_integer_labels(logits, y_B).mean()
-  return loss, jnp.mean(jnp.argmax(logits, -1) == y_B)
+def label_sums(model: nn.Module, params, member: Member, x, y):
+  """(summed cross-entropy, correct answers, labels) of the model on one batch, per example
+  (B,). y is (B,), one label per sequence, read at its last step; or (B, K, 2), K (position,
+  label) pairs per sequence read at their positions, a label of IGNORE counting for nothing."""
+  if y.ndim == 1:
+    logits, labels, weight = model.apply(params, x, member.rates), y, jnp.ones(y.shape)
+  else:
+    weight = (y[..., 1] != IGNORE).astype(jnp.float32)
+    logits = model.apply(params, x, member.rates, y[..., 0])
+    labels = jnp.where(weight > 0, y[..., 1], 0)
+  losses = optax.softmax_cross_entropy_with_integer_labels(logits, labels) * weight
+  correct = (jnp.argmax(logits, -1) == labels) * weight
+  per_example = lambda a: a.reshape(a.shape[0], -1).sum(1)
+  return per_example(losses), per_example(correct), per_example(weight)
+
+
+def loss_and_accuracy(model: nn.Module, params, member: Member, x, y):
+  """Mean cross-entropy and accuracy over the labels of one batch."""
+  losses, correct, count = label_sums(model, params, member, x, y)
+  total = jnp.maximum(count.sum(), 1.0)
+  return losses.sum() / total, correct.sum() / total
 
 
 def make_train_step(model: nn.Module, tx: optax.GradientTransformation, share) -> Callable:
   """Returns train_step(state, member, x, y) -> (state, (loss, accuracy, gradient norm)):
   one Adam step; share.mean averages the gradient over the devices that split the batch."""
 
-  def train_step(state: TrainState, member: Member, x, y_B):
-    grad_fn = jax.value_and_grad(lambda p: loss_and_accuracy(model, p, member, x, y_B),
+  def train_step(state: TrainState, member: Member, x, y):
+    grad_fn = jax.value_and_grad(lambda p: loss_and_accuracy(model, p, member, x, y),
                                  has_aux=True)
     (loss, accuracy), grads = grad_fn(state.params)
     grads, loss, accuracy = share.mean((grads, loss, accuracy))
@@ -136,7 +153,8 @@ def make_run_steps(model: nn.Module, tx: optax.GradientTransformation, batch_siz
 
 
 def make_evaluate(model: nn.Module) -> Callable:
-  """Returns evaluate(params, member, x, y) -> Evaluation over a whole split, in chunks."""
+  """Returns evaluate(params, member, x, y) -> Evaluation over a whole split, in chunks: the
+  mean loss and accuracy over its labels (one per sequence, or those of label_sums)."""
 
   def evaluate(params, member: Member, x, y_N) -> Evaluation:
     num = y_N.shape[0]
@@ -148,12 +166,13 @@ def make_evaluate(model: nn.Module) -> Callable:
 
     def chunk_sums(inputs):
       x_c, y_c, w_c = inputs
-      logits = model.apply(params, x_c, member.rates)
-      losses = optax.softmax_cross_entropy_with_integer_labels(logits, y_c)
-      return jnp.sum(losses * w_c), jnp.sum((jnp.argmax(logits, -1) == y_c) * w_c)
+      losses, correct, count = label_sums(model, params, member, x_c, y_c)
+      return jnp.sum(losses * w_c), jnp.sum(correct * w_c), jnp.sum(count * w_c)
 
-    loss_sum, correct = jax.lax.map(chunk_sums, (chunks(pad(x)), chunks(pad(y_N)), chunks(weight)))
-    return Evaluation(loss=jnp.sum(loss_sum) / num, accuracy=jnp.sum(correct) / num)
+    loss_sum, correct, count = jax.lax.map(chunk_sums, (chunks(pad(x)), chunks(pad(y_N)),
+                                                        chunks(weight)))
+    total = jnp.maximum(jnp.sum(count), 1.0)
+    return Evaluation(loss=jnp.sum(loss_sum) / total, accuracy=jnp.sum(correct) / total)
 
   return evaluate
 

@@ -17,6 +17,8 @@ import ml_collections
 
 from fwrnn.layers import associative_lstm
 from fwrnn.layers import baselines
+from fwrnn.layers import descendants
+from fwrnn.layers import mixer_stack
 from fwrnn.layers.convnet import GlimpseConvNet
 from fwrnn.layers.inputs import InputProjection, uniform_fan_in
 from fwrnn.layers.cell_parts import TRACE_LENGTH, UNROLL_LENGTH, FastDynamics
@@ -120,9 +122,41 @@ class AssociativeLSTMCore(nn.Module):
     return state, state.h_BxH
 
 
+def _mixer_factory(model_cfg) -> tuple[mixer_stack.MixerFactory, bool]:
+  """(layer index → the mixer of model.name, whether it takes the population's rates)."""
+  m = model_cfg
+  linear = dict(num_heads=m.num_heads, form=m.chunk_form, chunk=m.chunk, short_conv=m.short_conv)
+  makers = {
+      'softmax_attention': lambda _: descendants.SoftmaxAttention(num_heads=m.num_heads),
+      'linear_attention': lambda _: descendants.LinearAttention(
+          feature_map=m.feature_map, normalize=m.feature_map != 'identity', **linear),
+      'deltanet': lambda _: descendants.DeltaNet(**linear),
+      'gated_deltanet': lambda _: descendants.GatedDeltaNet(**linear),
+      'lstm': lambda _: LSTMCore(m.hidden_size),
+      'fast_weights': lambda _: FastWeights(
+          hidden_size=m.hidden_size, fast_decay=m.fast_decay, fast_lr=m.fast_lr,
+          inner_steps=m.inner_steps, layer_norm=m.layer_norm, ln_on_h0=m.ln_on_h0, form=m.form,
+          unroll_length=UNROLL_LENGTH, trace_length=TRACE_LENGTH),
+  }
+  return makers[m.name], m.name == 'fast_weights'
+
+
+STACK_MIXER_NAMES = ('softmax_attention', 'linear_attention', 'deltanet', 'gated_deltanet',
+                     'fast_weights', 'lstm')
+
+
+def build_stack(model_cfg) -> mixer_stack.MixerStack:
+  """The stack of model.num_layers layers of the mixer model.name (one of STACK_MIXER_NAMES)."""
+  make_mixer, takes_rates = _mixer_factory(model_cfg)
+  return mixer_stack.MixerStack(make_mixer, model_cfg.num_layers, model_cfg.mlp, takes_rates)
+
+
 def build_core(model_cfg: ml_collections.ConfigDict) -> nn.Module:
-  """The recurrent core named by model.name, with the config's options."""
+  """The recurrent core named by model.name, with the config's options; a stack of layers of
+  it (mixer_stack.py) where the config has model.num_layers."""
   name = model_cfg.name
+  if 'num_layers' in model_cfg:
+    return build_stack(model_cfg)
   if name == 'irnn':
     return IRNNCore(model_cfg.hidden_size)
   if name == 'lstm':

@@ -6,6 +6,7 @@ every core, so models differ only in their core.
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
 import ml_collections
 
 from fwrnn.layers.cell_parts import FastDynamics
@@ -14,18 +15,25 @@ from fwrnn.layers.inputs import uniform_fan_in
 
 
 class Classifier(nn.Module):
-  """encoder → core → H → head_size ReLU → classes, read at the last time step."""
+  """encoder → core → H → head_size ReLU (none if head_size is 0) → classes, read at the last
+  time step or at given positions."""
   encoder: nn.Module
   core: nn.Module
   num_classes: int
   head_size: int = 100
 
   @nn.compact
-  def __call__(self, x, rates: FastDynamics | None = None) -> jax.Array:
-    """Logits (B×classes) of a batch of the task's inputs; rates as in layers.FastWeights."""
-    h_last_BxH = self.core(self.encoder(x), rates)[:, -1]
-    hidden = nn.relu(nn.Dense(self.head_size, kernel_init=uniform_fan_in, name='head')(h_last_BxH))
-    return nn.Dense(self.num_classes, kernel_init=uniform_fan_in, name='logits')(hidden)
+  def __call__(self, x, rates: FastDynamics | None = None, positions=None) -> jax.Array:
+    """Logits of a batch of the task's inputs: B×classes, read at the last step, or with
+    positions (B×K) B×K×classes, read there. rates as in layers.FastWeights."""
+    h_BxTxH = self.core(self.encoder(x), rates)
+    if positions is None:
+      read = h_BxTxH[:, -1]
+    else:
+      read = jnp.take_along_axis(h_BxTxH, positions[..., None], axis=1)
+    if self.head_size:
+      read = nn.relu(nn.Dense(self.head_size, kernel_init=uniform_fan_in, name='head')(read))
+    return nn.Dense(self.num_classes, kernel_init=uniform_fan_in, name='logits')(read)
 
 
 def build_model(config: ml_collections.ConfigDict, task) -> Classifier:

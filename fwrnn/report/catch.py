@@ -24,6 +24,8 @@ class CatchCell:
   visible_frames: int
   diagonal: bool
   learning_rate: float
+  fast_lr: float | None           # η and λ of a fast-weights core; None for the others
+  fast_decay: float | None
   seeds: list[int]
   environment_steps: np.ndarray   # the curves' points (P)
   catch_rates: np.ndarray         # seeds × points
@@ -35,25 +37,36 @@ class CatchCell:
   def version_text(self) -> str:
     return f'N = {self.size}, M = {self.visible_frames}' + (', diagonal' if self.diagonal else '')
 
+  def setting_text(self) -> str:
+    """The learning rate, and η and λ for fast weights: 'rate 0.001, η 0.01, λ 0.95'."""
+    memory = (f', η {self.fast_lr:g}, λ {self.fast_decay:g}' if self.fast_lr is not None
+              else '')
+    return f'rate {self.learning_rate:g}{memory}'
+
 
 def catch_cells(rows: list[dict], configs: list[dict]) -> list[CatchCell]:
-  """The runs grouped by core, learning rate and version of the game, each seed's curve read
-  from its run directory and cut to the points every seed of the group has."""
+  """The runs grouped by version of the game, core and setting (learning rate; for fast
+  weights also η and λ), each seed's curve read from its run directory and cut to the points
+  every seed of the group has."""
   found = collections.defaultdict(list)
   for row, config in zip(rows, configs):
     curve = run_dir.read_curve(row['workdir'], CURVE)
     env = config['env']
-    key = (config['model']['name'], env['size'], env['visible_frames'], env['diagonal'],
-           config['train']['learning_rate'])
+    model = config['model']
+    memory = ((model['fast_lr'], model['fast_decay']) if model['name'] == 'fast_weights'
+              else (None, None))
+    key = (model['name'], env['size'], env['visible_frames'], env['diagonal'],
+           config['train']['learning_rate'], *memory)
     found[key].append((row['seed'], curve))
   cells = []
-  for (model, size, visible, diagonal, rate), runs in found.items():
+  for (name, size, visible, diagonal, rate, eta, decay), runs in found.items():
     runs.sort(key=lambda run: run[0])
     length = min(len(curve) for _, curve in runs)
-    cells.append(CatchCell(model, size, visible, diagonal, rate, [seed for seed, _ in runs],
-                           runs[0][1][:length, 1],
+    cells.append(CatchCell(name, size, visible, diagonal, rate, eta, decay,
+                           [seed for seed, _ in runs], runs[0][1][:length, 1],
                            np.stack([curve[:length, 2] for _, curve in runs])))
-  return sorted(cells, key=lambda c: (c.version, list(LABELS).index(c.model), c.learning_rate))
+  return sorted(cells, key=lambda c: (c.version, list(LABELS).index(c.model), c.learning_rate,
+                                      c.fast_lr or 0, c.fast_decay or 0))
 
 
 def _first_reaching(steps: np.ndarray, rate: np.ndarray, level: float) -> str:
@@ -69,7 +82,7 @@ def catch_markdown(cells: list[CatchCell], rows: list[dict], header: str, last: 
   shortest = {}
   for c in cells:
     shortest[c.version] = min(shortest.get(c.version, np.inf), c.environment_steps[-1])
-  lines = [header, '', '| version | core | rate | seeds | environment steps | catch rate at the end '
+  lines = [header, '', '| version | core | setting | seeds | environment steps | catch rate at the end '
            '(%) | mean reward at the end | catch rate (%) at the version\'s shortest budget | '
            '50% reached at | 80% reached at |', '|---|---|---:|---|---:|---:|---:|---:|---:|---:|']
   for c in cells:
@@ -77,7 +90,7 @@ def catch_markdown(cells: list[CatchCell], rows: list[dict], header: str, last: 
     at_end = rates[:, -last:].mean(1)
     common = shortest[c.version]
     at_common = rates[:, steps <= common][:, -last:].mean(1)
-    lines.append(f'| {c.version_text()} | {LABELS[c.model]} | {c.learning_rate:g} | '
+    lines.append(f'| {c.version_text()} | {LABELS[c.model]} | {c.setting_text()} | '
                  f'{", ".join(map(str, c.seeds))} | '
                  f'{steps[-1]:,.0f} | {spread_text(at_end, ".1f", 100.0)} | '
                  f'{2 * at_end.mean() - 1:.2f} | {spread_text(at_common, ".1f", 100.0)} '
@@ -90,7 +103,7 @@ def plot_rewards(cells: list[CatchCell], path: str) -> None:
   """Mean episode reward against environment steps, one panel per version of the game, each
   core and rate in the same colour in every panel."""
   versions = list(dict.fromkeys(c.version for c in cells))
-  settings = list(dict.fromkeys((c.model, c.learning_rate) for c in cells))
+  settings = list(dict.fromkeys((c.model, c.setting_text()) for c in cells))
   fig = Figure(figsize=(5.5 * len(versions), 4.4))
   axes = np.atleast_1d(fig.subplots(1, len(versions)))
   for ax, version in zip(axes, versions):
@@ -99,8 +112,8 @@ def plot_rewards(cells: list[CatchCell], path: str) -> None:
         continue
       rewards = 2 * c.catch_rates - 1
       seeds = f'{len(c.seeds)} seed{"s" * (len(c.seeds) > 1)}'
-      label = f'{LABELS[c.model]}, rate {c.learning_rate:g} ({seeds})'
-      colour = f'C{settings.index((c.model, c.learning_rate)) % 10}'  # the same in every panel
+      label = f'{LABELS[c.model]}, {c.setting_text()} ({seeds})'
+      colour = f'C{settings.index((c.model, c.setting_text())) % 10}'  # the same in every panel
       line, = ax.plot(c.environment_steps, rewards.mean(0), label=label, color=colour)
       ax.fill_between(c.environment_steps, rewards.min(0), rewards.max(0),
                       color=line.get_color(), alpha=0.2)

@@ -14,7 +14,7 @@ import numpy as np
 
 from fwrnn.engine import csv_rows
 from fwrnn.errors import RunError
-from fwrnn.report import ablations, catch, groups, paper
+from fwrnn.report import ablations, catch, catch_search, groups, paper
 from fwrnn.report.common import runs_of
 
 Cells = list[Any]
@@ -58,7 +58,8 @@ def _paper_kind(table: paper.PaperTable) -> ReportKind:
 
 def _catch_row(cell: catch.CatchCell) -> dict:
   return dict(model=cell.model, size=cell.size, visible_frames=cell.visible_frames,
-              diagonal=cell.diagonal, learning_rate=cell.learning_rate, seeds=cell.seeds,
+              diagonal=cell.diagonal, learning_rate=cell.learning_rate, fast_lr=cell.fast_lr,
+              fast_decay=cell.fast_decay, seeds=cell.seeds,
               environment_steps=int(cell.environment_steps[-1]),
               final_catch_rates=cell.catch_rates[:, -1].tolist())
 
@@ -76,6 +77,13 @@ REPORT_KINDS = {kind.name: kind for kind in (
                markdown=catch.catch_markdown,
                figures=(('rewards', lambda cells, rows, path: catch.plot_rewards(cells, path)),),
                row=_catch_row, runs='catch'),
+    ReportKind('catch_search', 'The search of the Catch figure',
+               cells=lambda rows, configs: catch_search.search_cells(
+                   catch.catch_cells(rows, configs)),
+               markdown=catch_search.search_markdown,
+               figures=(('criterion', lambda cells, rows, path:
+                         catch_search.plot_criterion(cells, path)),),
+               row=catch_search.search_row, runs='catch'),
 )}
 
 

@@ -35,8 +35,13 @@ REQUIRED = ('validate', 'load_splits', 'encoder', 'num_classes', 'run_name', 'pa
             'read_examples', 'example_text', 'step_labels')
 
 
+IGNORE = -100  # a label that counts for nothing (Zoology's, PyTorch's ignore_index)
+
+
 class Split(NamedTuple):
-  """Inputs x (N×…, the task's format) and their integer labels y (N,; None if unknown)."""
+  """Inputs x (N×…, the task's format) and their integer labels: y (N,) for one label per
+  sequence, or (N, K, 2) for K (position, label) pairs, label IGNORE for none; None if
+  unknown."""
   x: np.ndarray
   y: np.ndarray
 

@@ -12,9 +12,7 @@ layout of Zoology's own generator, so a test set it made is read as it is.
 import numpy as np
 
 from fwrnn.errors import DataError
-from fwrnn.tasks import Split
-
-IGNORE = -100
+from fwrnn.tasks import IGNORE, Split
 
 
 def check_shape(length: int, num_pairs: int, vocab_size: int) -> None:

@@ -1,0 +1,74 @@
+r"""Multi-query associative recall (Zoology's MQAR): fast weights beside their descendants.
+
+    python scripts/train.py --config=configs/mqar.py --config.model.name=deltanet
+
+A model is Zoology's: a token embedding, model.num_layers residual layers of the mixer
+model.name (softmax_attention | linear_attention | deltanet | gated_deltanet | fast_weights |
+lstm), each x + mixer(LN(x)), a last LayerNorm, and the logits of the next token read at the
+queries only. Variants: '' (L = 64, kv = 4, V = 8,192, width 64) and 'tiny' (for the tests).
+"""
+
+import ml_collections
+
+
+def get_config(variant: str = '') -> ml_collections.ConfigDict:
+  """The experiment: model, data and training settings."""
+  config = ml_collections.ConfigDict()
+  config.task = 'fwrnn.tasks.mqar'
+  config.seed = 0  # Seeds parameters and batch order; the data splits use data.seed.
+
+  config.model = ml_collections.ConfigDict()
+  config.model.name = 'gated_deltanet'
+  config.model.hidden_size = 64       # D, the width of every layer.
+  config.model.num_layers = 2         # Zoology's.
+  config.model.num_heads = 2          # Zoology's, for every mixer with heads.
+  config.model.mlp = False            # Zoology's MQAR models have none (an identity state mixer).
+  config.model.short_conv = 4         # Causal convolution of q, k, v (linear mixers); 0: none.
+  config.model.feature_map = 'elu1'   # linear_attention: elu1 (normalised) | identity (not).
+  config.model.chunk_form = 'chunkwise'  # linear mixers: chunkwise | recurrent (the reference).
+  config.model.chunk = 64             # Steps per chunk of the chunkwise form.
+  config.model.fast_decay = 0.95      # fast_weights: λ, η, S and the rest as in the paper.
+  config.model.fast_lr = 0.5
+  config.model.inner_steps = 1
+  config.model.layer_norm = True
+  config.model.ln_on_h0 = False
+  config.model.form = 'implicit'
+  config.model.num_copies = 4         # (alstm only; not a mixer here.)
+  config.model.head_size = 0          # The next token's logits straight from the last norm.
+
+  config.data = ml_collections.ConfigDict()
+  config.data.vocab_size = 8_192      # V: keys from the first half, values from the second.
+  config.data.length = 64             # L.
+  config.data.num_pairs = 4           # kv, every key queried once.
+  config.data.power_a = 0.01          # Zoology's power law of the queries' gaps.
+  config.data.num_train = 100_000     # Zoology's for (64, 4).
+  config.data.num_valid = 1_000
+  config.data.num_test = 1_000
+  config.data.seed = 0
+
+  config.train = ml_collections.ConfigDict()
+  config.train.batch_size = 256       # Zoology's.
+  config.train.num_steps = 12_500     # 32 epochs of 100,000 (Zoology's max_epochs).
+  config.train.patience = 0
+  config.train.learning_rate = 1e-3
+  config.train.grad_clip_norm = 1.0
+  config.train.log_every = 100
+  config.train.eval_every = 500
+  config.train.checkpoints_to_keep = 2
+
+  if variant == 'tiny':
+    config.model.hidden_size = 16
+    config.model.chunk = 8
+    config.data.vocab_size = 64
+    config.data.length = 24
+    config.data.num_pairs = 3
+    config.data.num_train = 512
+    config.data.num_valid = 64
+    config.data.num_test = 64
+    config.train.batch_size = 32
+    config.train.num_steps = 40
+    config.train.log_every = 10
+    config.train.eval_every = 20
+  elif variant:
+    raise ValueError(f"unknown variant {variant!r} of mqar.py; known: 'tiny'")
+  return config

@@ -1,0 +1,41 @@
+"""A stack of sequence-mixing layers, the body of Zoology's models: each layer adds a mixer of
+its normalised input to it (x + mixer(LN(x))), optionally then an MLP the same way
+(x + MLP(LN(x))); a last LayerNorm. Any mixer fits: softmax attention, the descendants
+(linear attention, DeltaNet, Gated DeltaNet), the fast-weights layer or an LSTM.
+"""
+
+from typing import Callable
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+from fwrnn.layers.cell_parts import FastDynamics
+from fwrnn.layers.inputs import EmbeddedTokens
+
+MixerFactory = Callable[[int], nn.Module]  # layer index → a mixer (B, T, D) → (B, T, D)
+
+
+class MixerStack(nn.Module):
+  """num_layers residual layers of the mixer that `make_mixer` builds, width D throughout."""
+  make_mixer: MixerFactory
+  num_layers: int = 2
+  mlp: bool = False
+  takes_rates: bool = False  # the mixer is a fast-weights layer: pass it the population's η, λ
+
+  @nn.compact
+  def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
+    """The B×T×D states of the last layer, after a LayerNorm."""
+    x = jnp.take(inputs.table_VxD, inputs.tokens_BxT, axis=0) if isinstance(
+        inputs, EmbeddedTokens) else inputs
+    width = x.shape[-1]
+    for layer in range(self.num_layers):
+      mixer = self.make_mixer(layer)
+      normed = nn.LayerNorm(name=f'mixer_norm_{layer}')(x)
+      x = x + (mixer(normed, rates) if self.takes_rates else mixer(normed))
+      if self.mlp:
+        normed = nn.LayerNorm(name=f'mlp_norm_{layer}')(x)
+        hidden = nn.gelu(nn.Dense(4 * width, name=f'mlp_in_{layer}')(normed))
+        x = x + nn.Dense(width, name=f'mlp_out_{layer}')(hidden)
+    return nn.LayerNorm(name='final_norm')(x)
+

@@ -1,0 +1,75 @@
+"""MQAR through the engine: per-position labels, a tiny run, and a test set in Zoology's own
+layout (an .npz of x and y, −100 where there is no label) scored by the trained run."""
+
+import types
+
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+from configs import mqar as mqar_config
+from fwrnn.engine import loop, train_steps
+from fwrnn.engine.inference import TrainedRun
+from fwrnn.errors import DataError
+from fwrnn.tasks import IGNORE, mqar
+from fwrnn.tasks import mqar_sequences as seqs
+
+
+def test_per_position_labels_become_position_label_pairs_padded_to_the_most():
+  y = np.full((2, 6), IGNORE)
+  y[0, [2, 4]] = [7, 8]
+  y[1, 5] = 9
+  np.testing.assert_array_equal(mqar.compact_labels(y), [[[2, 7], [4, 8]], [[5, 9], [0, IGNORE]]])
+
+
+class ReadAtPositions:
+  """A stand-in model: the logits at position p are the row p of a fixed table."""
+
+  def __init__(self, logits_BxTxV):
+    self.logits = jnp.asarray(logits_BxTxV)
+
+  def apply(self, params, x, rates, positions):
+    return jnp.take_along_axis(self.logits, positions[..., None], axis=1)
+
+
+def test_the_loss_and_accuracy_count_only_the_labelled_positions():
+  logits = np.random.default_rng(0).normal(size=(2, 6, 5)).astype(np.float32)
+  y = np.array([[[1, 3], [4, 0]], [[2, 1], [0, IGNORE]]])  # 3 labels; one padding pair
+  member = types.SimpleNamespace(rates=None)
+  loss, accuracy = train_steps.loss_and_accuracy(ReadAtPositions(logits), None, member, None, y)
+  picked = [(0, 1, 3), (0, 4, 0), (1, 2, 1)]
+  expected = np.mean([optax.softmax_cross_entropy_with_integer_labels(logits[b, t], c)
+                      for b, t, c in picked])
+  np.testing.assert_allclose(loss, expected, rtol=1e-5)
+  assert accuracy == np.mean([np.argmax(logits[b, t]) == c for b, t, c in picked])
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory):
+  config = mqar_config.get_config('tiny')
+  config.model.name = 'softmax_attention'
+  workdir = str(tmp_path_factory.mktemp('mqar') / 'run')
+  return config, workdir, loop.train_and_evaluate(config, workdir)
+
+
+def test_a_test_set_in_zoologys_layout_scores_as_the_runs_own_test(trained, tmp_path):
+  config, workdir, results = trained
+  d = config.data
+  *_, test = seqs.make_splits((d.num_train, d.num_valid, d.num_test), d.length, d.num_pairs,
+                              d.vocab_size, d.seed, d.power_a)
+  path = tmp_path / 'test.npz'
+  np.savez(path, x=test.x.astype(np.int64), y=test.y.astype(np.int64))  # as Zoology saves them
+  run = TrainedRun(workdir)
+  examples = run.task.read_examples(str(path))
+  assert run.score(examples.x, examples.y) == pytest.approx(results.test_accuracy, abs=1e-6)
+
+
+@pytest.mark.parametrize('arrays, message', [
+    (dict(x=np.zeros((2, 4), int)), 'must hold arrays x'),
+    (dict(x=np.zeros((2, 4), int), y=np.zeros((2, 5), int)), 'y must be N×L integer labels'),
+    (dict(x=np.zeros((2, 4), int), y=np.full((2, 4), IGNORE)), 'sequence 0 has no label')])
+def test_a_bad_examples_file_is_one_clear_error(tmp_path, arrays, message):
+  np.savez(tmp_path / 'bad.npz', **arrays)
+  with pytest.raises(DataError, match=message):
+    mqar.read_examples(str(tmp_path / 'bad.npz'))
