@@ -43,7 +43,8 @@ def test_runs_killed_at_random_resume_to_identical_results(reference, tmp_path):
   assert run_dir.read_results(str(workdir)).outcome() == reference['long'].outcome()
 
 
-@pytest.mark.parametrize('signal_name', ['SIGINT', 'SIGTERM'])
+@pytest.mark.parametrize('signal_name', [  # one handler for both: SIGTERM's run is slow-only
+    'SIGINT', pytest.param('SIGTERM', marks=pytest.mark.slow)])
 def test_an_interrupt_stops_at_a_step_saves_and_resumes_exactly(reference, tmp_path, signal_name):
   workdir = tmp_path / signal_name
   process = start_training(workdir, *LONG)
