@@ -2,10 +2,10 @@ r"""Multi-query associative recall (Zoology's MQAR): fast weights beside their d
 
     python scripts/train.py --config=configs/mqar.py --config.model.name=deltanet
 
-A model is Zoology's: a token embedding, model.num_layers residual layers of the mixer
-model.name (softmax_attention | linear_attention | deltanet | gated_deltanet | fast_weights |
-lstm), each x + mixer(LN(x)), a last LayerNorm, and the logits of the next token read at the
-queries only. Variants: '' (L = 64, kv = 4, V = 8,192, width 64) and 'tiny' (for the tests).
+A model is Zoology's: a token embedding, model.num_layers residual layers x + layer(LN(x))
+alternating a gated short convolution and the mixer model.name (softmax_attention |
+linear_attention | deltanet | gated_deltanet | fast_weights | lstm), a last LayerNorm, and the
+logits of the next token read at the queries only. Variants: '' (L = 64, kv = 4, V = 8,192, width 64) and 'tiny' (for the tests).
 """
 
 import ml_collections
@@ -21,6 +21,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   config.model.name = 'gated_deltanet'
   config.model.hidden_size = 64       # D, the width of every layer.
   config.model.num_layers = 2         # Zoology's.
+  config.model.conv_first = True      # Zoology's layout: a gated short convolution, then the mixer.
   config.model.num_heads = 2          # Zoology's, for every mixer with heads.
   config.model.mlp = False            # Zoology's MQAR models have none (an identity state mixer).
   config.model.short_conv = 4         # Causal convolution of q, k, v (linear mixers); 0: none.

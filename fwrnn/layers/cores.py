@@ -148,7 +148,8 @@ STACK_MIXER_NAMES = ('softmax_attention', 'linear_attention', 'deltanet', 'gated
 def build_stack(model_cfg) -> mixer_stack.MixerStack:
   """The stack of model.num_layers layers of the mixer model.name (one of STACK_MIXER_NAMES)."""
   make_mixer, takes_rates = _mixer_factory(model_cfg)
-  return mixer_stack.MixerStack(make_mixer, model_cfg.num_layers, model_cfg.mlp, takes_rates)
+  return mixer_stack.MixerStack(make_mixer, model_cfg.num_layers, model_cfg.mlp, takes_rates,
+                               model_cfg.conv_first)
 
 
 def build_core(model_cfg: ml_collections.ConfigDict) -> nn.Module:

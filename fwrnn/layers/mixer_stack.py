@@ -16,12 +16,28 @@ from fwrnn.layers.inputs import EmbeddedTokens
 MixerFactory = Callable[[int], nn.Module]  # layer index → a mixer (B, T, D) → (B, T, D)
 
 
+class GatedConvolution(nn.Module):
+  """Zoology's BaseConv with a short kernel: u + conv(u) ⊙ (W u + b), the convolution causal
+  and depthwise over `size` steps. Zoology puts one before every mixer (its Hybrid layers)."""
+  size: int = 3
+
+  @nn.compact
+  def __call__(self, u):
+    features = u.shape[-1]
+    conv = nn.Conv(features, (self.size,), padding=[(self.size - 1, 0)],
+                   feature_group_count=features)
+    return u + conv(u) * nn.Dense(features, name='projection')(u)
+
+
 class MixerStack(nn.Module):
-  """num_layers residual layers of the mixer that `make_mixer` builds, width D throughout."""
+  """num_layers residual layers of the mixer that `make_mixer` builds, width D throughout;
+  with conv_first, Zoology's layout: the even layers are GatedConvolution, the odd ones the
+  mixer (two layers: a convolution, then the mixer)."""
   make_mixer: MixerFactory
   num_layers: int = 2
   mlp: bool = False
   takes_rates: bool = False  # the mixer is a fast-weights layer: pass it the population's η, λ
+  conv_first: bool = False
 
   @nn.compact
   def __call__(self, inputs, rates: FastDynamics | None = None) -> jax.Array:
@@ -30,9 +46,12 @@ class MixerStack(nn.Module):
         inputs, EmbeddedTokens) else inputs
     width = x.shape[-1]
     for layer in range(self.num_layers):
-      mixer = self.make_mixer(layer)
       normed = nn.LayerNorm(name=f'mixer_norm_{layer}')(x)
-      x = x + (mixer(normed, rates) if self.takes_rates else mixer(normed))
+      if self.conv_first and layer % 2 == 0:
+        x = x + GatedConvolution(name=f'conv_{layer}')(normed)
+      else:
+        mixer = self.make_mixer(layer)
+        x = x + (mixer(normed, rates) if self.takes_rates else mixer(normed))
       if self.mlp:
         normed = nn.LayerNorm(name=f'mlp_norm_{layer}')(x)
         hidden = nn.gelu(nn.Dense(4 * width, name=f'mlp_in_{layer}')(normed))

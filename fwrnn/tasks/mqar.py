@@ -31,6 +31,7 @@ TASK_RULES = {
     'model.num_layers': Integer(1, 64),
     'model.num_heads': Integer(1, MAX_WIDTH),
     'model.mlp': Boolean(),
+    'model.conv_first': Boolean(),
     'model.short_conv': Integer(0, 64, 'steps of the causal convolution; 0: none'),
     'model.feature_map': OneOf(FEATURE_MAPS),
     'model.chunk_form': OneOf(FORMS),
