@@ -11,6 +11,7 @@ import pytest
 from configs import mqar as mqar_config
 from fwrnn.engine import loop, train_steps
 from fwrnn.engine.inference import TrainedRun
+from fwrnn.layers.cores import stack_state_size
 from fwrnn.errors import DataError
 from fwrnn.tasks import IGNORE, mqar
 from fwrnn.tasks import mqar_sequences as seqs
@@ -80,3 +81,21 @@ def test_a_bad_examples_file_is_one_clear_error(tmp_path, arrays, message):
   np.savez(tmp_path / 'bad.npz', **arrays)
   with pytest.raises(DataError, match=message):
     mqar.read_examples(str(tmp_path / 'bad.npz'))
+
+
+@pytest.mark.parametrize('name, size', [
+    ('softmax_attention', 64 * 3 + 2 * 64 * 256), ('deltanet', 64 * 3 + 2 * 32 * 32),
+    ('linear_attention', 64 * 3 + 2 * 32 * 33), ('fast_weights', 64 * 3 + 64 * 64 + 64),
+    ('lstm', 64 * 3 + 2 * 64)])
+def test_the_state_size_is_counted_as_zoology_counts_it(name, size):
+  model = mqar_config.get_config().model  # width 64, 2 heads: a convolution, then the mixer
+  model.name = name
+  assert stack_state_size(model, 256) == size
+
+
+def test_a_run_stops_once_its_validation_error_reaches_the_target(trained, tmp_path):
+  config = trained[0].copy_and_resolve_references()
+  config.train.update(num_steps=1_200, eval_every=100, target_error=5.0)
+  results = loop.train_and_evaluate(config, str(tmp_path / 'run'))
+  assert results.stopped_by == 'target_error' and results.steps < 1_200
+  assert results.valid_error <= 5.0

@@ -32,7 +32,8 @@ RESUMABLE_FIELDS = ('train.num_steps', 'train.num_updates', 'train.log_every', '
                     'train.checkpoint_every', 'train.checkpoints_to_keep')
 # Fields that may change only for a run that trains on (they apply from the resumed step, e.g.
 # after a divergence): a finished run given another rate would train nothing, yet say the new one.
-CONTINUATION_FIELDS = ('train.patience', 'train.learning_rate', 'train.grad_clip_norm')
+CONTINUATION_FIELDS = ('train.patience', 'train.target_error', 'train.learning_rate',
+                       'train.grad_clip_norm')
 
 
 def flatten_config(config: ml_collections.ConfigDict | dict) -> dict:

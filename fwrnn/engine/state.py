@@ -195,7 +195,8 @@ class RunResults(Results):
   steps_per_second: float | None  # compilation excluded
   compile_seconds: float
   machine: str = ''             # where it trained (the last part, if it was resumed)
-  stopped_by: str = 'num_steps'  # 'patience' (steps is where it stopped) or 'num_steps'
+  stopped_by: str = 'num_steps'  # 'patience' or 'target_error' (steps is where it stopped)
+                                 # or 'num_steps'
   started: str = ''             # UTC time its training first started, shared by the members
                                 # that started together ('' for runs from before it was kept)
 
@@ -206,4 +207,4 @@ class RunResults(Results):
     return self.steps
 
   def reached_end(self, num_steps: int) -> bool:
-    return self.stopped_by == 'patience' or self.steps >= num_steps
+    return self.stopped_by != 'num_steps' or self.steps >= num_steps

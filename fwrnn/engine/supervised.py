@@ -91,7 +91,9 @@ class SupervisedProgram:
         self.model, tx, config.train.batch_size, population.share), member_args=2),
         donate_argnums=0)
     self.evaluate = jax.jit(each(train_steps.make_evaluate(self.model), member_args=2))
-    track_best = functools.partial(train_steps.track_best, patience=config.train.patience)
+    self.target_error = config.train.get('target_error', 0.0)  # a field of some tasks only
+    track_best = functools.partial(train_steps.track_best, patience=config.train.patience,
+                                   target_error=self.target_error)
     self.track_best = jax.jit(each(track_best, member_args=2), donate_argnums=0)
     self.compile_seconds = 0.0
     self.diverged_at = np.full(len(configs), -1)
@@ -157,7 +159,8 @@ class SupervisedProgram:
         learning_rate=c.train.learning_rate, fast_decay=c.model.fast_decay,
         fast_lr=c.model.fast_lr, best_step=int(final.best_step[i]),
         steps=int(final.step[i] if final.running[i] else final.stopped_step[i]),
-        stopped_by='num_steps' if final.running[i] else 'patience',
+        stopped_by=('num_steps' if final.running[i] else 'target_error'
+                    if final.best_valid_error[i] <= self.target_error else 'patience'),
         test_accuracy=float(test.accuracy[i]), test_error=100.0 * (1.0 - float(test.accuracy[i])),
         valid_error=float(final.best_valid_error[i]),
         diverged_at_step=int(self.diverged_at[i]) if self.diverged_at[i] >= 0 else None,

@@ -177,13 +177,16 @@ def make_evaluate(model: nn.Module) -> Callable:
   return evaluate
 
 
-def track_best(state: TrainState, valid_error: jax.Array, patience: int) -> TrainState:
+def track_best(state: TrainState, valid_error: jax.Array, patience: int,
+               target_error: float = 0.0) -> TrainState:
   """Keeps the parameters with the lowest validation error seen so far, and stops the run
-  once `patience` evaluations in a row (patience > 0) have not lowered it."""
+  once `patience` evaluations in a row (patience > 0) have not lowered it, or once the error
+  is at most target_error (%, target_error > 0: Zoology stops at 99% accuracy)."""
   better = valid_error < state.best_valid_error
   pick = lambda new, old: jnp.where(better, new, old)
   evals_since_best = jnp.where(better, 0, state.evals_since_best + 1)
-  stops = state.running & (patience > 0) & (evals_since_best >= patience)
+  stops = state.running & (((patience > 0) & (evals_since_best >= patience))
+                           | ((target_error > 0) & (valid_error <= target_error)))
   return state.replace(best_params=jax.tree.map(pick, state.params, state.best_params),
                        best_valid_error=pick(valid_error, state.best_valid_error),
                        best_step=pick(state.step, state.best_step),

@@ -44,6 +44,8 @@ TASK_RULES = {
     'data.num_test': Integer(1),
     'data.power_a': Number(0, 1, low_open=True, text='in (0, 1]'),
     'data.seed': Integer(0),
+    'train.target_error': Number(0, 100, text='a validation error (%) in [0, 100] at which the '
+                                 'run stops; 0: never'),
 }
 
 
