@@ -1,6 +1,8 @@
 r"""Multi-query associative recall (Zoology's MQAR): fast weights beside their descendants.
 
     python scripts/train.py --config=configs/mqar.py --config.model.name=deltanet
+    python scripts/sweep.py --config=configs/mqar.py:cpu --sweep_dir=results/mqar_runs
+    python scripts/sweep.py --config=configs/mqar.py:zoology     # Zoology's grid, for a GPU
 
 A model is Zoology's: a token embedding, model.num_layers residual layers x + layer(LN(x))
 alternating a gated short convolution and the mixer model.name (softmax_attention |
@@ -9,6 +11,8 @@ logits of the next token read at the queries only. Variants: '' (L = 64, kv = 4,
 """
 
 import ml_collections
+
+from fwrnn.errors import ConfigError
 
 
 def get_config(variant: str = '') -> ml_collections.ConfigDict:
@@ -72,6 +76,44 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     config.train.num_steps = 40
     config.train.log_every = 10
     config.train.eval_every = 20
-  elif variant:
-    raise ValueError(f"unknown variant {variant!r} of mqar.py; known: 'tiny'")
+  elif variant not in ('', *GRIDS):
+    raise ValueError(f"unknown variant {variant!r} of mqar.py; known: 'tiny', 'cpu', 'zoology'")
   return config
+
+
+CORES = ('softmax_attention', 'linear_attention', 'deltanet', 'gated_deltanet', 'fast_weights',
+         'lstm')
+SHAPES = ((64, 4), (128, 8), (256, 16))  # (L, kv)
+LEARNING_RATES = (1e-3, 3.2e-3, 1e-2, 3.2e-2)  # Zoology's np.logspace(-3, -1.5, 4), rounded
+SEEDS = (0, 1, 2)
+# Training examples of each shape and the most steps: Zoology's (100,000 and 20,000 examples,
+# 32 epochs of batch 256) and the CPU slice's (its 2-core machine's ten hours).
+GRIDS = {
+    'zoology': dict(widths=(64, 128, 256, 512), examples={64: 100_000, 128: 20_000, 256: 20_000},
+                    batch_size=256, epochs=32),
+    'cpu': dict(widths=(64, 128), examples={64: 20_000, 128: 10_000, 256: 10_000},
+                batch_size=64, epochs=4),
+}
+
+
+def get_sweep(variant: str = 'cpu') -> list[dict]:
+  """Every core × (L, kv) × width × learning rate × seed of the grid named by the variant
+  ('cpu', the default, or 'zoology'); runs stop once the validation error is at most 1%,
+  checked ten times a run."""
+  if variant not in ('', *GRIDS):
+    raise ConfigError(f'mqar.py has no sweep {variant!r}; known: {", ".join(sorted(GRIDS))}')
+  grid = GRIDS[variant or 'cpu']
+  members = []
+  for core in CORES:
+    for length, pairs in SHAPES:
+      examples = grid['examples'][length]
+      steps = grid['epochs'] * examples // grid['batch_size']
+      for width in grid['widths']:
+        for rate in LEARNING_RATES:
+          for seed in SEEDS:
+            members.append({'model.name': core, 'data.length': length, 'data.num_pairs': pairs,
+                            'data.num_train': examples, 'model.hidden_size': width,
+                            'train.batch_size': grid['batch_size'], 'train.num_steps': steps,
+                            'train.eval_every': max(1, steps // 10),
+                            'train.learning_rate': rate, 'seed': seed})
+  return members

@@ -21,6 +21,11 @@ trainer's fully unrolled setting) and of nn.RNN(nn.OptimizedLSTMCell), H = 64, T
 each in a fresh process, the variants taking turns:
 
     python scripts/benchmark.py --compile_times --out=results/speed/compile_times_cpu.json
+
+--mixers times every MQAR core in each of its forms (fwrnn/bench/mixers.py) at L =
+--mixer_length, and the planned peak memory of a gradient as L grows:
+
+    python scripts/benchmark.py --mixers --out=results/speed/mqar_mixers_cpu.json
 """
 
 import json
@@ -39,7 +44,7 @@ from ml_collections import config_flags
 from fwrnn import console, tasks
 from fwrnn.layers import inputs
 from fwrnn.engine import population
-from fwrnn.bench import compile_time, flop_model, measure
+from fwrnn.bench import compile_time, flop_model, measure, mixers
 
 _CONFIG = config_flags.DEFINE_config_file('config', None, 'Config to time.')
 _STEPS = flags.DEFINE_integer('steps', 200, 'Optimisation steps per timed repetition.')
@@ -49,6 +54,10 @@ _TORCH = flags.DEFINE_bool('torch', True, 'Time the eager PyTorch reference (b).
 _MEMORY_SWEEP = flags.DEFINE_bool('memory_sweep', False, 'Sweep T for peak gradient memory.')
 _COMPILE_TIMES = flags.DEFINE_bool('compile_times', False, 'Time init and the first gradient '
                                    'of the layers instead (no --config needed).')
+_MIXERS = flags.DEFINE_bool('mixers', False, 'Time the MQAR cores and forms instead.')
+_MIXER_LENGTH = flags.DEFINE_integer('mixer_length', 256, 'L of the --mixers timing (kv = L/16).')
+_MIXER_WIDTH = flags.DEFINE_integer('mixer_width', 64, 'Model width of --mixers.')
+_MIXER_BATCH = flags.DEFINE_integer('mixer_batch', 32, 'Batch of --mixers.')
 _OUT = flags.DEFINE_string('out', None, 'Write the results as JSON here.')
 COMPILE_LENGTHS, COMPILE_HIDDEN = (20, 128), 64
 
@@ -185,6 +194,20 @@ def _compile_times() -> dict:
           'runs': runs}
 
 
+def _mixers() -> dict:
+  """The MQAR cores' throughput at --mixer_length and their gradient memory as L grows."""
+  length, width, batch = _MIXER_LENGTH.value, _MIXER_WIDTH.value, _MIXER_BATCH.value
+  rows = mixers.throughput(length, length // 16, width, batch, _STEPS.value, _REPEATS.value)
+  print(f'MQAR L={length} kv={length // 16} width {width} batch {batch} on {jax.devices()[0]}')
+  mixers.print_throughput(rows)
+  memory = mixers.gradient_memory(SWEEP_LENGTHS[1:], width, batch)
+  mixers.print_memory(memory)
+  return {'machine': {'processor': platform.processor(), 'cpu_count': os.cpu_count(),
+                      'jax': jax.__version__},
+          'length': length, 'width': width, 'batch_size': batch, 'steps_per_repeat': _STEPS.value,
+          'repeats': _REPEATS.value, 'throughput': rows, 'gradient_memory': memory}
+
+
 def _write(report: dict) -> None:
   if _OUT.value:
     os.makedirs(os.path.dirname(_OUT.value) or '.', exist_ok=True)
@@ -197,6 +220,11 @@ def main(argv):
   del argv
   if _COMPILE_TIMES.value:
     _write(_compile_times())
+    return
+  if _MIXERS.value:
+    population.use_every_cpu_core()
+    logging.set_verbosity(logging.WARNING)
+    _write(_mixers())
     return
   if _CONFIG.value is None:
     sys.exit('error: give --config=FILE (or --compile_times)')

@@ -9,7 +9,7 @@ import optax
 import pytest
 
 from configs import mqar as mqar_config
-from fwrnn.engine import loop, train_steps
+from fwrnn.engine import loop, sweep, train_steps
 from fwrnn.engine.inference import TrainedRun
 from fwrnn.layers.cores import stack_state_size
 from fwrnn.errors import DataError
@@ -99,3 +99,13 @@ def test_a_run_stops_once_its_validation_error_reaches_the_target(trained, tmp_p
   results = loop.train_and_evaluate(config, str(tmp_path / 'run'))
   assert results.stopped_by == 'target_error' and results.steps < 1_200
   assert results.valid_error <= 5.0
+
+
+@pytest.mark.parametrize('grid', ['cpu', 'zoology'])
+def test_every_member_of_the_mqar_sweeps_is_a_valid_run(grid):
+  base = mqar_config.get_config(grid)
+  members = mqar_config.get_sweep(grid)
+  configs = [sweep.member_config(base, overrides) for overrides in members]
+  loop.checked_kind(configs, population=False)
+  shapes = {(c.model.name, c.data.length, c.model.hidden_size) for c in configs}
+  assert len(shapes) * 12 == len(members)  # 4 rates × 3 seeds of every core, shape and width
