@@ -6,14 +6,16 @@ r"""Uses a trained run: answers examples, with the model's probability, and scor
 
 The run's task reads FILE and the example; for associative retrieval FILE is text, one
 sequence per line with an optional label (`c9k8j3f1??c` or `c9k8j3f1??c 9`), or an .npz with
-an integer array x (N×T) and optionally y (N). Unlabelled files are answered, not scored.
+an integer array x (N×T) and optionally y (N). For MQAR FILE is an .npz of x and y (N×L, −100
+where there is no label; Zoology's layout) and a sequence is token ids separated by spaces.
+Unlabelled files are answered, not scored.
 """
 
 
 import numpy as np
 from absl import app, flags
 
-from fwrnn import console
+from fwrnn import console, tasks
 from fwrnn.engine.inference import TrainedRun
 
 _WORKDIR = flags.DEFINE_string('workdir', None, 'Run directory written by scripts/train.py.')
@@ -25,7 +27,11 @@ flags.mark_flags_as_mutual_exclusive(['data', 'sequence'], required=True)
 
 
 def answer_lines(run: TrainedRun, x, y=None) -> list[str]:
-  """'<example> -> <class> (probability p)[, label l: right|wrong]' for each example."""
+  """'<example> -> <class> (probability p)[, label l: right|wrong]' for each example; for a
+  task with labels per position, '<example> -> k of K queried values right', or without
+  labels the predicted next token at every position."""
+  if getattr(run.task, 'LABELS_PER_POSITION', False):
+    return _position_lines(run, x, y)
   probabilities = run.probabilities(x)
   lines = []
   for i, p in enumerate(probabilities):
@@ -34,6 +40,19 @@ def answer_lines(run: TrainedRun, x, y=None) -> list[str]:
       line += f', label {int(y[i])}: {"right" if np.argmax(p) == y[i] else "wrong"}'
     lines.append(line)
   return lines
+
+
+def _position_lines(run: TrainedRun, x, y=None) -> list[str]:
+  if y is None:
+    every = np.broadcast_to(np.arange(x.shape[1]), x.shape)
+    predicted = run.logits(x, every).argmax(-1)
+    return [f'{run.task.example_text(x[i])} -> next tokens {run.task.example_text(predicted[i])}'
+            for i in range(len(x))]
+  predicted = run.logits(x, y[..., 0]).argmax(-1)
+  labelled = y[..., 1] != tasks.IGNORE
+  right = ((predicted == y[..., 1]) & labelled).sum(1)
+  return [f'{run.task.example_text(x[i])} -> {right[i]} of {labelled[i].sum()} queried values right'
+          for i in range(len(x))]
 
 
 def main(argv):

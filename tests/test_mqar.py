@@ -1,6 +1,8 @@
 """MQAR through the engine: per-position labels, a tiny run, and a test set in Zoology's own
 layout (an .npz of x and y, −100 where there is no label) scored by the trained run."""
 
+import subprocess
+import sys
 import types
 
 import jax.numpy as jnp
@@ -71,6 +73,11 @@ def test_a_test_set_in_zoologys_layout_scores_as_the_runs_own_test(trained, tmp_
   run = TrainedRun(workdir)
   examples = run.task.read_examples(str(path))
   assert run.score(examples.x, examples.y) == pytest.approx(results.test_accuracy, abs=1e-6)
+  out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
+                        f'--data={path}'], capture_output=True, text=True, timeout=120)
+  assert out.stdout.strip().splitlines()[-1] == (
+      f'{d.num_test} examples  accuracy {100 * results.test_accuracy:.2f}%  '
+      f'error {100 * (1 - results.test_accuracy):.2f}%')
 
 
 @pytest.mark.parametrize('arrays, message', [

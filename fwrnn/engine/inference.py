@@ -36,9 +36,13 @@ class TrainedRun:
     self._evaluate = jax.jit(train_steps.make_evaluate(self.model))
     self._logits = jax.jit(self.model.apply)
 
-  def logits(self, x) -> np.ndarray:
-    """Logits of a batch of the task's inputs (N×classes)."""
-    return np.asarray(self._call(self._logits, self.params, jnp.asarray(x), self.member.rates))
+  def logits(self, x, positions=None) -> np.ndarray:
+    """Logits of a batch of the task's inputs: N×classes at the last step, or N×K×classes at
+    positions (N×K) for a task with labels per position."""
+    args = (self.params, jnp.asarray(x), self.member.rates)
+    if positions is not None:
+      args += (jnp.asarray(positions),)
+    return np.asarray(self._call(self._logits, *args))
 
   def score(self, x, y_N) -> float:
     """Accuracy (0–1) on labelled examples."""
@@ -50,9 +54,10 @@ class TrainedRun:
     """The predicted class of each example (N,)."""
     return np.argmax(self.logits(x), axis=-1)
 
-  def probabilities(self, x) -> np.ndarray:
-    """The model's probability of every class for each example (N×classes)."""
-    return np.asarray(jax.nn.softmax(self.logits(x), axis=-1))
+  def probabilities(self, x, positions=None) -> np.ndarray:
+    """The model's probability of every class for each example (N×classes), or at each of
+    the positions (N×K×classes)."""
+    return np.asarray(jax.nn.softmax(self.logits(x, positions), axis=-1))
 
   def _call(self, fn, *args):
     try:

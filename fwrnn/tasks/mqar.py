@@ -24,6 +24,7 @@ from fwrnn.tasks import IGNORE, Split, Splits
 from fwrnn.tasks import mqar_sequences as seqs
 
 MAX_TOKENS = 2_000_000_000  # examples × length held on every device
+LABELS_PER_POSITION = True  # y is (N, K, 2): scripts/evaluate.py answers at positions
 
 
 TASK_RULES = {
