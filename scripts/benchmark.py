@@ -58,6 +58,8 @@ _MIXERS = flags.DEFINE_bool('mixers', False, 'Time the MQAR cores and forms inst
 _MIXER_LENGTH = flags.DEFINE_integer('mixer_length', 256, 'L of the --mixers timing (kv = L/16).')
 _MIXER_WIDTH = flags.DEFINE_integer('mixer_width', 64, 'Model width of --mixers.')
 _MIXER_BATCH = flags.DEFINE_integer('mixer_batch', 32, 'Batch of --mixers.')
+_MIXER_MEMORY = flags.DEFINE_list('mixer_memory_lengths', ['64', '128', '256', '512', '1024'],
+                                  'Sequence lengths of the --mixers memory sweep.')
 _OUT = flags.DEFINE_string('out', None, 'Write the results as JSON here.')
 COMPILE_LENGTHS, COMPILE_HIDDEN = (20, 128), 64
 
@@ -200,7 +202,7 @@ def _mixers() -> dict:
   rows = mixers.throughput(length, length // 16, width, batch, _STEPS.value, _REPEATS.value)
   print(f'MQAR L={length} kv={length // 16} width {width} batch {batch} on {jax.devices()[0]}')
   mixers.print_throughput(rows)
-  memory = mixers.gradient_memory(SWEEP_LENGTHS[1:], width, batch)
+  memory = mixers.gradient_memory(tuple(map(int, _MIXER_MEMORY.value)), width, batch)
   mixers.print_memory(memory)
   return {'machine': {'processor': platform.processor(), 'cpu_count': os.cpu_count(),
                       'jax': jax.__version__},
