@@ -101,11 +101,12 @@ def catch_markdown(cells: list[CatchCell], rows: list[dict], header: str, last: 
 
 def plot_rewards(cells: list[CatchCell], path: str) -> None:
   """Mean episode reward against environment steps, one panel per version of the game, each
-  core and rate in the same colour in every panel."""
+  core and setting in the same colour in every panel, one legend below them all."""
   versions = list(dict.fromkeys(c.version for c in cells))
   settings = list(dict.fromkeys((c.model, c.setting_text()) for c in cells))
-  fig = Figure(figsize=(5.5 * len(versions), 4.4))
+  fig = Figure(figsize=(5.5 * len(versions), 4.2 + 0.3 * len(settings)))
   axes = np.atleast_1d(fig.subplots(1, len(versions)))
+  handles = {}
   for ax, version in zip(axes, versions):
     for c in cells:
       if c.version != version:
@@ -117,10 +118,12 @@ def plot_rewards(cells: list[CatchCell], path: str) -> None:
       line, = ax.plot(c.environment_steps, rewards.mean(0), label=label, color=colour)
       ax.fill_between(c.environment_steps, rewards.min(0), rewards.max(0),
                       color=line.get_color(), alpha=0.2)
+      handles.setdefault(label, line)
     size, visible, diagonal = version
     ax.set(xlabel='environment steps', ylabel='mean episode reward (catch +1, miss −1)',
            title=f'Catch N = {size}, M = {visible}' + (', diagonal' if diagonal else '')
            + '\nmean over seeds; band: lowest to highest seed', ylim=(-1.05, 1.05))
-    ax.legend(fontsize=8, loc='upper center', bbox_to_anchor=(0.5, -0.14), ncol=3)
-  fig.tight_layout()
+  fig.legend(list(handles.values()), list(handles), loc='lower center', fontsize=8,
+             ncol=2 if len(versions) > 1 else 1)
+  fig.tight_layout(rect=(0, 0.06 * (len(handles) + 1) / (2 if len(versions) > 1 else 1), 1, 1))
   fig.savefig(path, dpi=120)

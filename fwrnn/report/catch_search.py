@@ -5,6 +5,7 @@ the learning rate."""
 import dataclasses
 
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from fwrnn.report.catch import CatchCell
@@ -77,7 +78,7 @@ def plot_criterion(cells: list[SearchCell], path: str) -> None:
   """The criterion against the learning rate, one panel per version, a line per core (and per
   η and λ for fast weights), the band from the lowest to the highest seed."""
   versions = list(dict.fromkeys(s.cell.version for s in cells))
-  fig = Figure(figsize=(6 * len(versions), 4.6))
+  fig = Figure(figsize=(8.5 * len(versions), 4.6))
   axes = np.atleast_1d(fig.subplots(1, len(versions)))
   for ax, version in zip(axes, versions):
     lines = {}
@@ -86,16 +87,16 @@ def plot_criterion(cells: list[SearchCell], path: str) -> None:
         c = s.cell
         memory = '' if c.fast_lr is None else f', η {c.fast_lr:g}, λ {c.fast_decay:g}'
         lines.setdefault(f'{LABELS[c.model]}{memory}', []).append(s)
-    for label, group in lines.items():
+    for number, (label, group) in enumerate(lines.items()):
       group.sort(key=lambda s: s.cell.learning_rate)
       rates = [s.cell.learning_rate for s in group]
       line, = ax.plot(rates, [100 * s.scores.mean() for s in group], marker='o', label=label,
-                      lw=0.8 if 'η' in label else 2)
+                      lw=0.8 if 'η' in label else 2, color=colormaps['tab20'](number % 20))
       ax.fill_between(rates, [100 * s.scores.min() for s in group],
                       [100 * s.scores.max() for s in group], color=line.get_color(), alpha=0.1)
     title = next(s.cell for s in cells if s.cell.version == version).version_text()
     ax.set(xscale='log', xlabel='learning rate (Adam)', ylabel='catch rate, last tenth (%)',
            title=f'{title}: the search (mean over seeds; band: min–max)', ylim=(0, 101))
-    ax.legend(fontsize=6, ncol=2, loc='lower left')
+    ax.legend(fontsize=7, loc='upper left', bbox_to_anchor=(1.01, 1.0))
   fig.tight_layout()
   fig.savefig(path, dpi=120)
