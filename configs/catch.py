@@ -53,3 +53,13 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     config.model.hidden_size = 8
     config.train.update(num_games=8, num_updates=40, log_every=10, checkpoint_every=20)
   return config
+
+
+def at_budget(variant: str, budgets: dict, file: str) -> ml_collections.ConfigDict:
+  """The variant's config trained for budgets[variant] updates (file: the config file that
+  names the budgets, for the error of an unknown variant)."""
+  if variant not in budgets:
+    raise ValueError(f'unknown variant {variant!r} of {file}; known: {sorted(budgets)}')
+  config = get_config(variant)
+  config.train.num_updates = budgets[variant]
+  return config

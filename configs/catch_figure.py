@@ -36,11 +36,7 @@ CHOSEN = {
 
 def get_config(variant: str = '') -> ml_collections.ConfigDict:
   """configs/catch.py's version of the game at the figure's budget."""
-  if variant not in BUDGETS:
-    raise ValueError(f'unknown variant {variant!r} of catch_figure.py; known: {sorted(BUDGETS)}')
-  config = catch.get_config(variant)
-  config.train.num_updates = BUDGETS[variant]
-  return config
+  return catch.at_budget(variant, BUDGETS, 'catch_figure.py')
 
 
 def get_sweep(variant: str = '') -> list[dict]:

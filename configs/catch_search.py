@@ -29,11 +29,7 @@ BUDGETS = {'': 5_200, 'n24': 4_100}
 
 def get_config(variant: str = '') -> ml_collections.ConfigDict:
   """configs/catch.py's version of the game, at the search's budget."""
-  if variant not in BUDGETS:
-    raise ValueError(f'unknown variant {variant!r} of catch_search.py; known: {sorted(BUDGETS)}')
-  config = catch.get_config(variant)
-  config.train.num_updates = BUDGETS[variant]
-  return config
+  return catch.at_budget(variant, BUDGETS, 'catch_search.py')
 
 
 def get_sweep(variant: str = '') -> list[dict]:
