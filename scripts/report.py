@@ -4,7 +4,9 @@ r"""Writes the tables and figures of finished runs, by default next to them (<sw
     python scripts/report.py --table=table1 --sweep_dir=results/table1_runs --out_dir=results/table1
     python scripts/report.py --table=table2 --sweep_dir=sweeps/table2
     python scripts/report.py --table=ablations --sweep_dir=sweeps/ablations --out_dir=results
-    python scripts/report.py --table=catch --sweep_dir=results/catch_runs --out_dir=results/catch
+    python scripts/report.py --table=catch --sweep_dir=results/catch_figure_runs --out_dir=results/catch
+    python scripts/report.py --table=catch_search --sweep_dir=results/catch_search_runs/n16
+    python scripts/report.py --table=mqar --sweep_dir=results/mqar_runs --out_dir=results/mqar
 
 --sweep_dir is a sweep (its sweep.csv lists the runs) or any folder of run directories. It
 never replaces a file that is already there unless --overwrite is given. The header of the

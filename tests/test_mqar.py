@@ -1,6 +1,7 @@
 """MQAR through the engine: per-position labels, a tiny run, and a test set in Zoology's own
 layout (an .npz of x and y, −100 where there is no label) scored by the trained run."""
 
+import os
 import subprocess
 import sys
 import types
@@ -14,6 +15,8 @@ from configs import mqar as mqar_config
 from fwrnn.engine import loop, sweep, train_steps
 from fwrnn.engine.inference import TrainedRun
 from fwrnn.layers.cores import stack_state_size
+from fwrnn.report import kinds as report_kinds
+from fwrnn.report.common import read_runs
 from fwrnn.errors import DataError
 from fwrnn.tasks import IGNORE, mqar
 from fwrnn.tasks import mqar_sequences as seqs
@@ -116,3 +119,13 @@ def test_every_member_of_the_mqar_sweeps_is_a_valid_run(grid):
   loop.checked_kind(configs, population=False)
   shapes = {(c.model.name, c.data.length, c.model.hidden_size) for c in configs}
   assert len(shapes) * 12 == len(members)  # 4 rates × 3 seeds of every core, shape and width
+
+
+def test_the_mqar_report_shows_each_core_at_its_best_rate_with_its_state_size(trained, tmp_path):
+  config, workdir, results = trained
+  rows, configs = read_runs(os.path.dirname(workdir))
+  report_kinds.write(report_kinds.REPORT_KINDS['mqar'], rows, configs, str(tmp_path), 'header')
+  size = stack_state_size(config.model, config.data.length)
+  assert (f'| 24 | 3 | Softmax attention | 16 | {size:,} | 0.003 (of 1) | '
+          f'{100 * results.test_accuracy:.1f} (1 seed) | 0 |') in (tmp_path / 'mqar.md').read_text()
+  assert (tmp_path / 'mqar_accuracy_vs_state.png').read_bytes()[:4] == b'\x89PNG'

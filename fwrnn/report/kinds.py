@@ -14,7 +14,7 @@ import numpy as np
 
 from fwrnn.engine import csv_rows
 from fwrnn.errors import RunError
-from fwrnn.report import ablations, catch, catch_search, groups, paper
+from fwrnn.report import ablations, catch, catch_search, groups, mqar, paper
 from fwrnn.report.common import runs_of
 
 Cells = list[Any]
@@ -77,6 +77,10 @@ REPORT_KINDS = {kind.name: kind for kind in (
                markdown=catch.catch_markdown,
                figures=(('rewards', lambda cells, rows, path: catch.plot_rewards(cells, path)),),
                row=_catch_row, runs='catch'),
+    ReportKind('mqar', 'Multi-query associative recall', cells=mqar.mqar_cells,
+               markdown=mqar.mqar_markdown,
+               figures=(('accuracy_vs_state', lambda cells, rows, path:
+                         mqar.plot_accuracy_against_state(cells, path)),)),
     ReportKind('catch_search', 'The search of the Catch figure',
                cells=lambda rows, configs: catch_search.search_cells(
                    catch.catch_cells(rows, configs)),

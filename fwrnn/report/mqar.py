@@ -1,0 +1,93 @@
+"""The MQAR report: each core at each (L, kv) and width with the learning rate that had the
+lowest validation error (mean over seeds), its test accuracy and its recurrent state size, and
+accuracy against state size (Zoology's axis)."""
+
+import collections
+import dataclasses
+
+import ml_collections
+import numpy as np
+from matplotlib.figure import Figure
+
+from fwrnn.layers.cores import stack_state_size
+from fwrnn.report.common import spread_text
+
+NAMES = {'softmax_attention': 'Softmax attention', 'linear_attention': 'Linear attention',
+         'deltanet': 'DeltaNet', 'gated_deltanet': 'Gated DeltaNet',
+         'fast_weights': 'Fast weights', 'lstm': 'LSTM'}
+
+
+@dataclasses.dataclass(frozen=True)
+class MQARCell:
+  """One core at one (L, kv) and width, at its chosen learning rate."""
+  model: str
+  length: int
+  num_pairs: int
+  width: int
+  learning_rate: float
+  rates_searched: int
+  seeds: list[int]
+  test_accuracy: np.ndarray  # per seed, 0–1
+  valid_error: float         # mean over seeds, %
+  state_size: int            # numbers carried from token to token (Zoology's count)
+
+
+def mqar_cells(rows: list[dict], configs: list[dict]) -> list[MQARCell]:
+  """The runs grouped by core, shape and width; in each, the learning rate whose seeds have
+  the lowest mean validation error."""
+  groups = collections.defaultdict(lambda: collections.defaultdict(list))
+  models = {}
+  for row, config in zip(rows, configs):
+    m, d = config['model'], config['data']
+    key = (m['name'], d['length'], d['num_pairs'], m['hidden_size'])
+    groups[key][row['learning_rate']].append(row)
+    models[key] = m
+  cells = []
+  for key, by_rate in groups.items():
+    rate = min(by_rate, key=lambda r: np.mean([row['valid_error'] for row in by_rate[r]]))
+    chosen = sorted(by_rate[rate], key=lambda row: row['seed'])
+    size = stack_state_size(ml_collections.ConfigDict(models[key]), key[1])
+    cells.append(MQARCell(*key, rate, len(by_rate), [row['seed'] for row in chosen],
+                          np.array([row['test_accuracy'] for row in chosen]),
+                          float(np.mean([row['valid_error'] for row in chosen])), size))
+  order = list(NAMES)
+  return sorted(cells, key=lambda c: (c.length, c.num_pairs, order.index(c.model), c.width))
+
+
+def mqar_markdown(cells: list[MQARCell], rows: list[dict], header: str) -> str:
+  """One row per core, shape and width."""
+  lines = [header, '', 'Test accuracy over the queried positions at the learning rate with the '
+           'lowest mean validation error.', '',
+           '| L | kv | core | width | state size | rate (of those searched) | test accuracy (%) '
+           '| seeds |', '|---:|---:|---|---:|---:|---|---:|---|']
+  for c in cells:
+    lines.append(f'| {c.length} | {c.num_pairs} | {NAMES[c.model]} | {c.width} | '
+                 f'{c.state_size:,} | {c.learning_rate:g} (of {c.rates_searched}) | '
+                 f'{spread_text(c.test_accuracy, ".1f", 100.0)} | '
+                 f'{", ".join(map(str, c.seeds))} |')
+  return '\n'.join(lines) + '\n'
+
+
+def plot_accuracy_against_state(cells: list[MQARCell], path: str) -> None:
+  """Test accuracy against state size, one panel per (L, kv), a line per core through its
+  widths, a bar from the lowest to the highest seed."""
+  shapes = list(dict.fromkeys((c.length, c.num_pairs) for c in cells))
+  fig = Figure(figsize=(5 * len(shapes), 4.4))
+  axes = np.atleast_1d(fig.subplots(1, len(shapes)))
+  for ax, (length, pairs) in zip(axes, shapes):
+    for number, model in enumerate(NAMES):
+      mine = sorted((c for c in cells if (c.length, c.num_pairs, c.model) == (length, pairs, model)),
+                    key=lambda c: c.state_size)
+      if not mine:
+        continue
+      sizes = [c.state_size for c in mine]
+      means = [100 * c.test_accuracy.mean() for c in mine]
+      spread = [[m - 100 * c.test_accuracy.min() for m, c in zip(means, mine)],
+                [100 * c.test_accuracy.max() - m for m, c in zip(means, mine)]]
+      ax.errorbar(sizes, means, yerr=spread, marker='o', capsize=3, label=NAMES[model],
+                  color=f'C{number}')
+    ax.set(xscale='log', xlabel='recurrent state size (numbers, as Zoology counts)',
+           ylabel='test accuracy (%)', title=f'MQAR, L = {length}, kv = {pairs}', ylim=(0, 101))
+    ax.legend(fontsize=8)
+  fig.tight_layout()
+  fig.savefig(path, dpi=120)
