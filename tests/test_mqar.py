@@ -76,6 +76,8 @@ def test_a_test_set_in_zoologys_layout_scores_as_the_runs_own_test(trained, tmp_
   run = TrainedRun(workdir)
   examples = run.task.read_examples(str(path))
   assert run.score(examples.x, examples.y) == pytest.approx(results.test_accuracy, abs=1e-6)
+  with pytest.raises(DataError, match='outside 0..63, the vocabulary this run was trained on'):
+    run.score(examples.x + d.vocab_size, examples.y)
   out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
                         f'--data={path}'], capture_output=True, text=True, timeout=120)
   assert out.stdout.strip().splitlines()[-1] == (

@@ -39,14 +39,14 @@ class TrainedRun:
   def logits(self, x, positions=None) -> np.ndarray:
     """Logits of a batch of the task's inputs: N×classes at the last step, or N×K×classes at
     positions (N×K) for a task with labels per position."""
-    args = (self.params, jnp.asarray(x), self.member.rates)
+    args = (self.params, self._checked(x), self.member.rates)
     if positions is not None:
       args += (jnp.asarray(positions),)
     return np.asarray(self._call(self._logits, *args))
 
   def score(self, x, y_N) -> float:
     """Accuracy (0–1) on labelled examples."""
-    evaluation = self._call(self._evaluate, self.params, self.member, jnp.asarray(x),
+    evaluation = self._call(self._evaluate, self.params, self.member, self._checked(x),
                             jnp.asarray(y_N))
     return float(evaluation.accuracy)
 
@@ -58,6 +58,13 @@ class TrainedRun:
     """The model's probability of every class for each example (N×classes), or at each of
     the positions (N×K×classes)."""
     return np.asarray(jax.nn.softmax(self.logits(x, positions), axis=-1))
+
+  def _checked(self, x) -> jax.Array:
+    """x on the device, after the task's own check where it has one (check_inputs)."""
+    check = getattr(self.task, 'check_inputs', None)
+    if check is not None:
+      check(self.config, np.asarray(x))
+    return jnp.asarray(x)
 
   def _call(self, fn, *args):
     try:

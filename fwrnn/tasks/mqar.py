@@ -124,6 +124,13 @@ def read_examples(path: str, vocab_size: int | None = None) -> Split:
   return Split(x.astype(np.int32), compact_labels(y))
 
 
+def check_inputs(config: ml_collections.ConfigDict, x: np.ndarray) -> None:
+  """DataError for token ids outside the run's vocabulary (its embedding would clamp them)."""
+  if x.size and (x.min() < 0 or x.max() >= config.data.vocab_size):
+    raise DataError(f'the examples hold token ids outside 0..{config.data.vocab_size - 1}, the '
+                    'vocabulary this run was trained on')
+
+
 def step_labels(config: ml_collections.ConfigDict, x: np.ndarray) -> list[str]:
   """Each token's id, the pairs' keys and values marked k and v."""
   pairs = config.data.num_pairs
