@@ -15,8 +15,11 @@ LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'convnet': 'ConvNet
 
 
 def runs_of(row: dict) -> str:
-  """Which kind of run a report's row is: 'catch' or 'supervised'."""
-  return 'catch' if 'final_catch_rate' in row else 'supervised'
+  """Which kind of run a report's row is: 'catch', 'mqar' (labels per position) or
+  'supervised' (one label per sequence)."""
+  if 'final_catch_rate' in row:
+    return 'catch'
+  return 'mqar' if row.get('task') == 'fwrnn.tasks.mqar' else 'supervised'
 
 
 def refusal_to_replace(paths: list[str], overwrite: bool) -> str | None:

@@ -36,7 +36,7 @@ class ReportKind:
   markdown: Callable[[Cells, list[dict], str], str]  # (cells, rows, header) -> the tables
   figures: tuple[tuple[str, Draw], ...]              # (figure name, draw)
   row: Callable[[Any], dict] = plain_row             # a cell's line of <name>.csv
-  runs: str = 'supervised'                           # the runs it reads: supervised, catch or any
+  runs: str = 'supervised'                           # the runs it reads (common.runs_of), or any
 
   def files(self) -> tuple[str, ...]:
     """The names of the files this kind writes."""
@@ -80,7 +80,7 @@ REPORT_KINDS = {kind.name: kind for kind in (
     ReportKind('mqar', 'Multi-query associative recall', cells=mqar.mqar_cells,
                markdown=mqar.mqar_markdown,
                figures=(('accuracy_vs_state', lambda cells, rows, path:
-                         mqar.plot_accuracy_against_state(cells, path)),)),
+                         mqar.plot_accuracy_against_state(cells, path)),), runs='mqar'),
     ReportKind('catch_search', 'The search of the Catch figure',
                cells=lambda rows, configs: catch_search.search_cells(
                    catch.catch_cells(rows, configs)),
