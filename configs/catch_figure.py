@@ -30,7 +30,14 @@ CHOSEN = {
         'lstm': {'train.learning_rate': 1e-3},
         'alstm': {'train.learning_rate': 3e-3},
     },
-    'n24': None,  # chosen once the N = 24 search has finished
+    'n24': {
+        'irnn': {'train.learning_rate': 3e-3},
+        'ln_irnn': {'train.learning_rate': 3e-4},
+        'fast_weights': {'train.learning_rate': 3e-3, 'model.fast_lr': 0.5,
+                         'model.fast_decay': 0.99},
+        'lstm': {'train.learning_rate': 3e-3},
+        'alstm': {'train.learning_rate': 3e-3},
+    },
 }
 
 
