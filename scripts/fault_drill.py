@@ -23,6 +23,8 @@ import numpy as np
 from absl import app, flags
 from matplotlib import image as mpimg
 
+from fwrnn.tasks import multipie
+
 _CHECKOUTS = flags.DEFINE_list('checkouts', None, 'Folders of the checkouts to play them on.')
 _OUT = flags.DEFINE_string('out', None, 'Markdown file for the table (default: print it).')
 flags.mark_flags_as_required(['checkouts'])
@@ -119,7 +121,7 @@ def start_without_data(d: Drill) -> str:
 def batch_larger_than_training_set(d: Drill) -> str:
   rng = np.random.default_rng(0)
   for split in ('train', 'valid', 'test'):
-    for expression in ('neutral', 'smile', 'surprise', 'squint', 'disgust', 'scream'):
+    for expression in multipie.EXPRESSIONS:
       os.makedirs(d.path('faces', split, expression))
       mpimg.imsave(d.path('faces', split, expression, '0.png'),
                    rng.integers(0, 255, (48, 48)).astype(np.uint8), cmap='gray')

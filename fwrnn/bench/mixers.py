@@ -38,8 +38,8 @@ def variant_config(name: str, form: str | None, length: int, pairs: int, width: 
 def throughput(length: int, pairs: int, width: int, batch: int, steps: int,
                repeats: int) -> list[dict]:
   """Sequences per second of every variant (median, min, max over the repetitions)."""
-  trainings = {v: measure.CompiledTraining(variant_config(*v, length, pairs, width, batch))
-               for v in VARIANTS}
+  configs = {v: variant_config(*v, length, pairs, width, batch) for v in VARIANTS}
+  trainings = {v: measure.CompiledTraining(config) for v, config in configs.items()}
   for training in trainings.values():
     training.time_steps(steps)  # warm-up
   seconds = {v: [] for v in VARIANTS}
@@ -49,10 +49,9 @@ def throughput(length: int, pairs: int, width: int, batch: int, steps: int,
   rows = []
   for (name, form), training in trainings.items():
     rate = measure.summarise(seconds[(name, form)], steps * batch)
-    config = variant_config(name, form, length, pairs, width, batch)
     rows.append(dict(core=name, form=form, sequences_per_second=rate,
                      compile_seconds=training.compile_seconds,
-                     state_size=stack_state_size(config.model, length)))
+                     state_size=stack_state_size(configs[(name, form)].model, length)))
   return rows
 
 

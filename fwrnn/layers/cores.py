@@ -123,17 +123,17 @@ class AssociativeLSTMCore(nn.Module):
 
 
 def _mixer_factory(model_cfg) -> tuple[mixer_stack.MixerFactory, bool]:
-  """(layer index → the mixer of model.name, whether it takes the population's rates)."""
+  """(a maker of the mixer model.name, whether it takes the population's rates)."""
   m = model_cfg
   linear = dict(num_heads=m.num_heads, form=m.chunk_form, chunk=m.chunk, short_conv=m.short_conv)
   makers = {
-      'softmax_attention': lambda _: descendants.SoftmaxAttention(num_heads=m.num_heads),
-      'linear_attention': lambda _: descendants.LinearAttention(
+      'softmax_attention': lambda: descendants.SoftmaxAttention(num_heads=m.num_heads),
+      'linear_attention': lambda: descendants.LinearAttention(
           feature_map=m.feature_map, normalize=m.feature_map != 'identity', **linear),
-      'deltanet': lambda _: descendants.DeltaNet(**linear),
-      'gated_deltanet': lambda _: descendants.GatedDeltaNet(**linear),
-      'lstm': lambda _: LSTMCore(m.hidden_size),
-      'fast_weights': lambda _: FastWeights(
+      'deltanet': lambda: descendants.DeltaNet(**linear),
+      'gated_deltanet': lambda: descendants.GatedDeltaNet(**linear),
+      'lstm': lambda: LSTMCore(m.hidden_size),
+      'fast_weights': lambda: FastWeights(
           hidden_size=m.hidden_size, fast_decay=m.fast_decay, fast_lr=m.fast_lr,
           inner_steps=m.inner_steps, layer_norm=m.layer_norm, ln_on_h0=m.ln_on_h0, form=m.form,
           unroll_length=UNROLL_LENGTH, trace_length=TRACE_LENGTH),

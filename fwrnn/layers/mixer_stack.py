@@ -13,7 +13,7 @@ import jax.numpy as jnp
 from fwrnn.layers.cell_parts import FastDynamics
 from fwrnn.layers.inputs import EmbeddedTokens
 
-MixerFactory = Callable[[int], nn.Module]  # layer index → a mixer (B, T, D) → (B, T, D)
+MixerFactory = Callable[[], nn.Module]  # a new mixer (B, T, D) → (B, T, D) for each layer
 
 
 class GatedConvolution(nn.Module):
@@ -50,7 +50,7 @@ class MixerStack(nn.Module):
       if self.conv_first and layer % 2 == 0:
         x = x + GatedConvolution(name=f'conv_{layer}')(normed)
       else:
-        mixer = self.make_mixer(layer)
+        mixer = self.make_mixer()
         x = x + (mixer(normed, rates) if self.takes_rates else mixer(normed))
       if self.mlp:
         normed = nn.LayerNorm(name=f'mlp_norm_{layer}')(x)

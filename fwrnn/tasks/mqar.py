@@ -111,7 +111,7 @@ def example_text(x: np.ndarray) -> str:
   return ' '.join(str(int(token)) for token in x)
 
 
-def read_examples(path: str, vocab_size: int | None = None) -> Split:
+def read_examples(path: str) -> Split:
   """An .npz with x (N×L token ids) and y (N×L labels, IGNORE where none), Zoology's layout."""
   if not path.endswith('.npz') or not os.path.isfile(path):
     raise DataError(f'MQAR examples are an .npz file with arrays x and y; got {path}')
@@ -120,7 +120,8 @@ def read_examples(path: str, vocab_size: int | None = None) -> Split:
       raise DataError(f'{path} must hold arrays x (N×L token ids) and y (N×L labels); '
                       f'it has {", ".join(f.files)}')
     x, y = f['x'], f['y']
-  seqs.check_examples(x, y, vocab_size or int(x.max()) + 1)
+  # Labels must be tokens of the file; the run checks the ids against its vocabulary itself.
+  seqs.check_examples(x, y, int(x.max()) + 1 if x.size else 0)
   return Split(x.astype(np.int32), compact_labels(y))
 
 
