@@ -120,8 +120,10 @@ def read_examples(path: str) -> Split:
       raise DataError(f'{path} must hold arrays x (N×L token ids) and y (N×L labels); '
                       f'it has {", ".join(f.files)}')
     x, y = f['x'], f['y']
+  if not x.size:
+    raise DataError(f'{path} holds no examples')
   # Labels must be tokens of the file; the run checks the ids against its vocabulary itself.
-  seqs.check_examples(x, y, int(x.max()) + 1 if x.size else 0)
+  seqs.check_examples(x, y, int(x.max()) + 1)
   return Split(x.astype(np.int32), compact_labels(y))
 
 
