@@ -19,7 +19,7 @@ from configs import catch
 
 CORES = ('irnn', 'ln_irnn', 'fast_weights', 'lstm', 'alstm')
 SEEDS = (0, 1, 2)
-LEARNING_RATES = (3e-4, 1e-3, 3e-3)
+LEARNING_RATES = (3e-4, 1e-3, 3e-3, 1e-2)
 FAST_LRS = (1e-3, 1e-2, 0.1, 0.5)  # η, on a log scale down to 1e-3
 FAST_DECAYS = (0.95, 0.99)         # λ: the paper's, and a memory that fades 4 times slower
 # Updates of the search: 4.99 million environment steps on N = 16, 6.03 million on N = 24

@@ -14,7 +14,7 @@ import pytest
 from configs import mqar as mqar_config
 from fwrnn.engine import loop, sweep, train_steps
 from fwrnn.engine.inference import TrainedRun
-from fwrnn.layers.cores import stack_state_size
+from fwrnn.layers.cores import stack_state_bytes
 from fwrnn.report import kinds as report_kinds
 from fwrnn.report.common import read_runs
 from fwrnn.errors import DataError
@@ -102,7 +102,7 @@ def test_a_bad_examples_file_is_one_clear_error(tmp_path, arrays, message):
 def test_the_state_size_is_counted_as_zoology_counts_it(name, size):
   model = mqar_config.get_config().model  # width 64, 2 heads: a convolution, then the mixer
   model.name = name
-  assert stack_state_size(model, 256) == size
+  assert stack_state_bytes(model, 256) == 4 * size
 
 
 def test_a_run_stops_once_its_validation_error_reaches_the_target(trained, tmp_path):
@@ -127,7 +127,7 @@ def test_the_mqar_report_shows_each_core_at_its_best_rate_with_its_state_size(tr
   config, workdir, results = trained
   rows, configs = read_runs(os.path.dirname(workdir))
   report_kinds.write(report_kinds.REPORT_KINDS['mqar'], rows, configs, str(tmp_path), 'header')
-  size = stack_state_size(config.model, config.data.length)
+  size = stack_state_bytes(config.model, config.data.length)
   assert (f'| 24 | 3 | Softmax attention | 16 | {size:,} | 0.003 (of 1) | '
           f'{100 * results.test_accuracy:.1f} (1 seed) | 0 |') in (tmp_path / 'mqar.md').read_text()
   assert (tmp_path / 'mqar_accuracy_vs_state.png').read_bytes()[:4] == b'\x89PNG'

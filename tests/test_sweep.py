@@ -1,6 +1,5 @@
 """Sweeps and populations: grids, grouping, a member equal to its run alone, several devices."""
 
-import json
 import os
 import subprocess
 import sys
@@ -44,24 +43,32 @@ def test_member_configs_and_their_populations():
   assert sweep.member_config(base, {'train.learning_rate': 1})['train']['learning_rate'] == 1.0
 
 
-def test_population_member_equals_the_same_run_alone(tmp_path):
-  alone = assoc_recall.get_config('tiny')
-  alone.seed, alone.train.learning_rate, alone.model.fast_lr = 1, 3e-3, 0.25
-  solo = train.train_and_evaluate(alone, str(tmp_path / 'alone'))
-  rows = sweep.run_sweep(assoc_recall.get_config('tiny'), [
-      {'seed': 0, 'train.learning_rate': 1e-3, 'model.fast_lr': 0.5},
-      {'seed': 1, 'train.learning_rate': 3e-3, 'model.fast_lr': 0.25},
-      {'seed': 2, 'train.learning_rate': 1e-2, 'model.fast_lr': 1.0}], str(tmp_path / 'sweep'))
-  member = rows[1]
-  assert member['population_size'] == 3
+@pytest.fixture(scope='module')
+def alone(tmp_path_factory):
+  """configs/assoc_recall.py:tiny trained alone, on one device: (its results, its workdir)."""
+  workdir = str(tmp_path_factory.mktemp('alone'))
+  return train.train_and_evaluate(assoc_recall.get_config('tiny'), workdir), workdir
+
+
+def assert_same_run(row, alone):
+  """A sweep's row and its checkpoint's parameters are those of the run trained alone."""
+  solo, workdir = alone
   for key in NUMBERS:
-    assert member[key] == pytest.approx(getattr(solo, key), abs=1e-6), key
-  restored = [Checkpoints(w).best_params() for w in (str(tmp_path / 'alone'), member['workdir'])]
+    assert row[key] == pytest.approx(getattr(solo, key), abs=1e-6), key
+  restored = [Checkpoints(w).best_params() for w in (workdir, row['workdir'])]
   for a, b in zip(*map(jax.tree.leaves, restored)):
     np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-6)
-  assert rows[0]['test_accuracy'] != member['test_accuracy']
-  assert os.path.exists(tmp_path / 'sweep' / sweep.SWEEP_CSV)
-  assert len(csv_rows.read_csv(str(tmp_path / 'sweep' / sweep.SWEEP_CSV))) == 3
+
+
+def test_population_member_equals_the_same_run_alone(alone, tmp_path):
+  rows = sweep.run_sweep(assoc_recall.get_config('tiny'), [
+      {'seed': 0, 'train.learning_rate': 1e-3, 'model.fast_lr': 0.5},  # the tiny config's own
+      {'seed': 1, 'train.learning_rate': 3e-3, 'model.fast_lr': 0.25},
+      {'seed': 2, 'train.learning_rate': 1e-2, 'model.fast_lr': 1.0}], str(tmp_path))
+  assert rows[0]['population_size'] == 3
+  assert_same_run(rows[0], alone)
+  assert rows[1]['test_accuracy'] != rows[0]['test_accuracy']
+  assert len(csv_rows.read_csv(str(tmp_path / sweep.SWEEP_CSV))) == 3
 
 
 def test_only_trains_the_matching_part_of_a_sweep_and_lists_every_finished_member(tmp_path):
@@ -113,27 +120,9 @@ def test_members_stepped_batched_or_one_after_another_agree():
   assert not np.allclose(final['map'][0][0], final['map'][0][1])
 
 
-def test_a_run_split_over_two_cpu_devices_equals_it_on_one(tmp_path):
-  """Data parallelism: scripts/train.py on 2 host devices splits every batch in two."""
-  config = assoc_recall.get_config('tiny')
-  one = train.train_and_evaluate(config, str(tmp_path / 'one'))
-  env = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=2')
-  two = subprocess.run([sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
-                        f'--workdir={tmp_path / "two"}'], env=env, capture_output=True, text=True,
-                       timeout=300)
-  assert two.returncode == 0, two.stderr
-  with open(tmp_path / 'two' / 'results.json') as f:
-    results = json.load(f)
-  assert one.devices == 1 and results['devices'] == 2
-  for key in NUMBERS:
-    assert results[key] == pytest.approx(getattr(one, key), abs=1e-6), key
-  restored = [Checkpoints(str(tmp_path / w)).best_params() for w in ('one', 'two')]
-  for a, b in zip(*map(jax.tree.leaves, restored)):
-    np.testing.assert_allclose(a, b, rtol=2e-4, atol=2e-6)
-
-
-def test_sweep_on_four_cpu_devices_resumes_from_its_checkpoints(tmp_path):
-  """The script, the population sharded over 4 host devices: 20 steps, then resumed to 40."""
+def test_sweep_on_four_cpu_devices_resumes_and_equals_its_members_alone(alone, tmp_path):
+  """The script on 4 host devices, members over 2 of them and every batch split over 2: 20
+  steps, then resumed to 40; a member equals its run alone on one device."""
   env = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=4')
   command = [sys.executable, 'scripts/sweep.py', '--config=configs/assoc_recall.py:tiny',
              f'--sweep_dir={tmp_path}', '--grid=seed=0,1,2 train.learning_rate=1e-3,3e-3']
@@ -147,6 +136,6 @@ def test_sweep_on_four_cpu_devices_resumes_from_its_checkpoints(tmp_path):
   rows = csv_rows.read_csv(str(tmp_path / sweep.SWEEP_CSV))
   assert [r['steps'] for r in rows] == [40] * 6
   assert all(r['population_size'] == 6 and r['devices'] == 4 for r in rows)
-  once = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
-  assert '6 members; table in' in once.stdout
-  assert 'Population' not in once.stderr  # every member done: nothing is trained again
+  assert population.mesh_layout(4, 6, assoc_recall.get_config('tiny').train.batch_size) == (2, 2)
+  assert (rows[0]['seed'], rows[0]['train.learning_rate']) == (0, 1e-3)
+  assert_same_run(rows[0], alone)

@@ -11,7 +11,7 @@ import numpy as np
 
 from configs import mqar as mqar_config
 from fwrnn.bench import measure
-from fwrnn.layers.cores import stack_state_size
+from fwrnn.layers.cores import stack_state_bytes
 
 VARIANTS = (
     ('softmax_attention', None), ('linear_attention', 'chunkwise'),
@@ -51,7 +51,7 @@ def throughput(length: int, pairs: int, width: int, batch: int, steps: int,
     rate = measure.summarise(seconds[(name, form)], steps * batch)
     rows.append(dict(core=name, form=form, sequences_per_second=rate,
                      compile_seconds=training.compile_seconds,
-                     state_size=stack_state_size(configs[(name, form)].model, length)))
+                     state_bytes=stack_state_bytes(configs[(name, form)].model, length)))
   return rows
 
 
@@ -72,12 +72,12 @@ def gradient_memory(lengths: tuple[int, ...], width: int, batch: int) -> list[di
 
 
 def print_throughput(rows: list[dict]) -> None:
-  print(f'{"core":<20}{"form":<11}{"seq/s (median)":>16}{"min":>9}{"max":>9}{"state":>10}'
+  print(f'{"core":<20}{"form":<11}{"seq/s (median)":>16}{"min":>9}{"max":>9}{"state (B)":>10}'
         f'{"compile s":>11}')
   for r in rows:
     rate = r['sequences_per_second']
     print(f'{r["core"]:<20}{r["form"] or "-":<11}{rate["median"]:>16.0f}{rate["min"]:>9.0f}'
-          f'{rate["max"]:>9.0f}{r["state_size"]:>10,}{r["compile_seconds"]:>11.1f}')
+          f'{rate["max"]:>9.0f}{r["state_bytes"]:>10,}{r["compile_seconds"]:>11.1f}')
 
 
 def print_memory(rows: list[dict]) -> None:

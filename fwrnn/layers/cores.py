@@ -173,12 +173,12 @@ def build_core(model_cfg: ml_collections.ConfigDict) -> nn.Module:
       fast_memory=name != 'ln_irnn', unroll_length=UNROLL_LENGTH, trace_length=TRACE_LENGTH)
 
 
-def stack_state_size(model_cfg, length: int) -> int:
-  """The numbers a stack (build_stack) carries from one token to the next at sequence length
-  `length`, counted as Zoology counts them: the gated convolution's D × 3 window; softmax
-  attention's keys and values, 2 D L; a linear mixer's H matrices d × d (d = D/H; linear
-  attention with its normaliser adds H d); fast weights' D × D memory A and h; the LSTM's
-  h and c."""
+def stack_state_bytes(model_cfg, length: int) -> int:
+  """The bytes a stack (build_stack) carries from one token to the next at sequence length
+  `length`, counted as Zoology counts them (4 bytes a number): the gated convolution's D × 3
+  window; softmax attention's keys and values, 2 D L; a linear mixer's H matrices d × d
+  (d = D/H; linear attention with its normaliser adds H d); fast weights' D × D memory A and
+  h; the LSTM's h and c."""
   m = model_cfg
   width, head = m.hidden_size, m.hidden_size // m.num_heads
   mixer = {
@@ -190,4 +190,4 @@ def stack_state_size(model_cfg, length: int) -> int:
       'lstm': 2 * width,
   }[m.name]
   convs = m.num_layers // 2 + m.num_layers % 2 if m.conv_first else 0
-  return convs * width * 3 + (m.num_layers - convs) * mixer
+  return 4 * (convs * width * 3 + (m.num_layers - convs) * mixer)
