@@ -50,6 +50,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
   config.data.num_valid = 1_000
   config.data.num_test = 1_000
   config.data.seed = 0
+  config.data.longer_tests = 2        # Test slices of 2L and 4L tokens (length generalisation).
 
   config.train = ml_collections.ConfigDict()
   config.train.batch_size = 256       # Zoology's.
@@ -72,6 +73,7 @@ def get_config(variant: str = '') -> ml_collections.ConfigDict:
     config.data.num_train = 512
     config.data.num_valid = 64
     config.data.num_test = 64
+    config.data.longer_tests = 1
     config.train.batch_size = 32
     config.train.num_steps = 40
     config.train.log_every = 10

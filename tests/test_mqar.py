@@ -66,6 +66,15 @@ def test_softmax_attention_learns_to_recall_every_queried_value(trained):
   assert trained[2].test_accuracy > 0.9  # 0.99 after 600 steps (seed 0); chance is 1/32
 
 
+def test_the_longer_test_slice_is_twice_as_long_and_scored_with_the_best_parameters(trained):
+  config, workdir, results = trained
+  (name, longer), = mqar.longer_tests(config).items()
+  assert name == 'L48' and longer.x.shape == (config.data.num_test, 48)
+  assert longer.y.shape == (config.data.num_test, config.data.num_pairs, 2)
+  assert TrainedRun(workdir).score(longer.x, longer.y) == pytest.approx(
+      results.longer_test_accuracy['L48'], abs=1e-6)
+
+
 def test_a_test_set_in_zoologys_layout_scores_as_the_runs_own_test(trained, tmp_path):
   config, workdir, results = trained
   d = config.data
@@ -128,6 +137,8 @@ def test_the_mqar_report_shows_each_core_at_its_best_rate_with_its_state_size(tr
   rows, configs = read_runs(os.path.dirname(workdir))
   report_kinds.write(report_kinds.REPORT_KINDS['mqar'], rows, configs, str(tmp_path), 'header')
   size = stack_state_bytes(config.model, config.data.length)
+  longer = f'L48: {100 * results.longer_test_accuracy["L48"]:.1f} (1 seed)'
   assert (f'| 24 | 3 | Softmax attention | 16 | {size:,} | 0.003 (of 1) | '
-          f'{100 * results.test_accuracy:.1f} (1 seed) | 0 |') in (tmp_path / 'mqar.md').read_text()
+          f'{100 * results.test_accuracy:.1f} (1 seed) | {longer} | 0 |') in (
+              tmp_path / 'mqar.md').read_text()
   assert (tmp_path / 'mqar_accuracy_vs_state.png').read_bytes()[:4] == b'\x89PNG'

@@ -120,10 +120,14 @@ class Evaluation:
 
 
 def _type_ok(value, annotation) -> bool:
-  """Whether a JSON value fits a results field's annotation (bool, int, float, str, or
-  X | None)."""
+  """Whether a JSON value fits a results field's annotation (bool, int, float, str,
+  dict[str, X], or X | None)."""
   allowed = typing.get_args(annotation) if isinstance(annotation, types.UnionType) else (annotation,)
   for kind in allowed:
+    if typing.get_origin(kind) is dict:
+      key_kind, value_kind = typing.get_args(kind)
+      return isinstance(value, dict) and all(
+          _type_ok(k, key_kind) and _type_ok(v, value_kind) for k, v in value.items())
     if (kind is type(None) and value is None) or (kind is bool and isinstance(value, bool)):
       return True
     if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -199,6 +203,8 @@ class RunResults(Results):
                                  # or 'num_steps'
   started: str = ''             # UTC time its training first started, shared by the members
                                 # that started together ('' for runs from before it was kept)
+  longer_test_accuracy: dict[str, float] = dataclasses.field(default_factory=dict)
+                                # the task's test slices longer than its sequences, by name
 
   TIMING = ('train_seconds', 'steps_per_second', 'compile_seconds', 'machine', 'started')
 

@@ -85,6 +85,7 @@ class SupervisedProgram:
     num_examples = len(splits.train.y)
     self.train, self.valid = population.replicate((tuple(splits.train), tuple(splits.valid)))
     self.test = splits.test
+    self.longer_tests = task.longer_tests(config) if hasattr(task, 'longer_tests') else {}
     init = lambda member, x: train_steps.init_state(self.model, tx, member, x, num_examples)
     self._init = jax.jit(each(init, member_args=1))
     self._run_steps = jax.jit(each(train_steps.make_run_steps(
@@ -151,9 +152,13 @@ class SupervisedProgram:
                    f'(best {spread(best[running])})')
 
   def results(self, state, members: Member, cost: RunCost) -> list[RunResults]:
-    """Every member's RunResults: its final state and the test error of its best parameters."""
-    test = self.evaluate(state.best_params, members, *self.population.replicate(tuple(self.test)))
-    final, test = self.population.to_host((state, test))
+    """Every member's RunResults: its final state and the test error of its best parameters
+    (on the test split and on the task's longer test slices, if it has them)."""
+    tests = {name: self.evaluate(state.best_params, members,
+                                 *self.population.replicate(tuple(split)))
+             for name, split in {'': self.test, **self.longer_tests}.items()}
+    final, tests = self.population.to_host((state, tests))
+    test = tests.pop('')
     return [RunResults(
         task=c.task, model=c.model.name, hidden_size=c.model.hidden_size, seed=c.seed,
         learning_rate=c.train.learning_rate, fast_decay=c.model.fast_decay,
@@ -163,6 +168,7 @@ class SupervisedProgram:
                     if final.best_valid_error[i] <= self.target_error else 'patience'),
         test_accuracy=float(test.accuracy[i]), test_error=100.0 * (1.0 - float(test.accuracy[i])),
         valid_error=float(final.best_valid_error[i]),
+        longer_test_accuracy={name: float(t.accuracy[i]) for name, t in tests.items()},
         diverged_at_step=int(self.diverged_at[i]) if self.diverged_at[i] >= 0 else None,
         population_size=len(self.configs), devices=cost.devices,
         train_seconds=float(cost.train_seconds[i]), started=cost.started[i],

@@ -37,6 +37,7 @@ class MQARCell:
   test_accuracy: np.ndarray  # per seed, 0–1
   valid_error: float         # mean over seeds, %
   state_bytes: int           # carried from token to token (Zoology's count)
+  longer_accuracy: dict      # {slice name: per-seed test accuracy} of the longer test slices
 
 
 def mqar_cells(rows: list[dict], configs: list[dict]) -> list[MQARCell]:
@@ -54,9 +55,11 @@ def mqar_cells(rows: list[dict], configs: list[dict]) -> list[MQARCell]:
     rate = min(by_rate, key=lambda r: np.mean([row['valid_error'] for row in by_rate[r]]))
     chosen = sorted(by_rate[rate], key=lambda row: row['seed'])
     state = stack_state_bytes(ml_collections.ConfigDict(models[key]), key[1])
+    longer = {name: np.array([row['longer_test_accuracy'][name] for row in chosen])
+              for name in (chosen[0].get('longer_test_accuracy') or {})}
     cells.append(MQARCell(*key, rate, len(by_rate), [row['seed'] for row in chosen],
                           np.array([row['test_accuracy'] for row in chosen]),
-                          float(np.mean([row['valid_error'] for row in chosen])), state))
+                          float(np.mean([row['valid_error'] for row in chosen])), state, longer))
   order = list(NAMES)
   return sorted(cells, key=lambda c: (c.length, c.num_pairs, order.index(c.model), c.width))
 
@@ -64,13 +67,16 @@ def mqar_cells(rows: list[dict], configs: list[dict]) -> list[MQARCell]:
 def mqar_markdown(cells: list[MQARCell], rows: list[dict], header: str) -> str:
   """One row per core, shape and width."""
   lines = [header, '', 'Test accuracy over the queried positions at the learning rate with the '
-           'lowest mean validation error.', '',
+           'lowest mean validation error; the same parameters on test slices longer than the '
+           'training sequences (same kv) measure length generalisation.', '',
            '| L | kv | core | width | state (bytes) | rate (of those searched) | test accuracy (%) '
-           '| seeds |', '|---:|---:|---|---:|---:|---|---:|---|']
+           '| longer tests (%) | seeds |', '|---:|---:|---|---:|---:|---|---:|---|---|']
   for c in cells:
+    longer = '; '.join(f'{name}: {spread_text(a, ".1f", 100.0)}'
+                       for name, a in c.longer_accuracy.items()) or '–'
     lines.append(f'| {c.length} | {c.num_pairs} | {NAMES[c.model]} | {c.width} | '
                  f'{c.state_bytes:,} | {c.learning_rate:g} (of {c.rates_searched}) | '
-                 f'{spread_text(c.test_accuracy, ".1f", 100.0)} | '
+                 f'{spread_text(c.test_accuracy, ".1f", 100.0)} | {longer} | '
                  f'{", ".join(map(str, c.seeds))} |')
   return '\n'.join(lines) + '\n'
 

@@ -15,9 +15,11 @@ are the examples):
     example_text(x)              one x in its text form (the inverse of parse_example)
     step_labels(config, x)       a short label for every time step of one x (for pictures)
 
-It may also have TASK_RULES, {field: config_checks rule} for its own config fields: they are
-checked before validate() and listed by the scripts' --help. A task of your own lives
-anywhere on the Python path: `--config.task=mypackage.mytask`.
+It may also have longer_tests(config), {name: Split} of test slices longer than its
+sequences (the engine scores the best parameters on each, for length generalisation), and
+TASK_RULES, {field: config_checks rule} for its own config fields: they are checked before
+validate() and listed by the scripts' --help. A task of your own lives anywhere on the Python
+path: `--config.task=mypackage.mytask`.
 
 A task of another kind than supervised learning (catch.py, an agent on a game) has instead
 `run_kind()`, which returns the pieces it gives the engine (fwrnn/engine/kind.py).

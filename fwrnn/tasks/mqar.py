@@ -1,7 +1,8 @@
 """Multi-query associative recall (Zoology's MQAR) as a task of fwrnn.tasks.
 
 Data: fixed splits from a seed (mqar_sequences.py), sequences of data.length tokens with
-data.num_pairs key–value pairs over data.vocab_size tokens. Labels are per position: the
+data.num_pairs key–value pairs over data.vocab_size tokens. Test slices of 2L, 4L, … tokens
+(data.longer_tests) measure length generalisation. Labels are per position: the
 engine gets y as (N, K, 2), the K = num_pairs (position, value) pairs of each sequence, and
 reads the model's logits at those positions only (with a vocabulary of 8,192 the output layer
 at every position would cost more than the model). Inputs enter the core as a learned
@@ -45,6 +46,7 @@ TASK_RULES = {
     'data.num_test': Integer(1),
     'data.power_a': Number(0, 1, low_open=True, text='in (0, 1]'),
     'data.seed': Integer(0),
+    'data.longer_tests': Integer(0, 8, 'longer test slices, of 2L, 4L, …, 2^n L tokens; 0: none'),
     'train.target_error': Number(0, 100, text='a validation error (%) in [0, 100] at which the '
                                  'run stops; 0: never'),
 }
@@ -61,8 +63,9 @@ def validate(config: ml_collections.ConfigDict) -> None:
   except DataError as e:
     require(False, 'data.length, data.num_pairs and data.vocab_size', str(e), data.length)
   integer(config, 'train.batch_size', 1, data.num_train)
-  tokens = (data.num_train + data.num_valid + data.num_test) * data.length
-  require(tokens <= MAX_TOKENS, '(data.num_train + data.num_valid + data.num_test) × data.length',
+  longer = data.num_test * data.length * (2 ** (data.longer_tests + 1) - 2)
+  tokens = (data.num_train + data.num_valid + data.num_test) * data.length + longer
+  require(tokens <= MAX_TOKENS, 'the tokens of the splits and longer test slices',
           f'at most {MAX_TOKENS} (the splits are held on every device)', tokens)
 
 
@@ -83,6 +86,20 @@ def load_splits(config: ml_collections.ConfigDict) -> Splits:
   splits = seqs.make_splits((d.num_train, d.num_valid, d.num_test), d.length, d.num_pairs,
                             d.vocab_size, d.seed, d.power_a)
   return Splits(*(Split(s.x, compact_labels(s.y)) for s in splits))
+
+
+def longer_tests(config: ml_collections.ConfigDict) -> dict[str, Split]:
+  """data.longer_tests test slices of data.num_test sequences, of 2L, 4L, … tokens with the
+  same kv, named by their length ('L128'), each from its own seed (disjoint from the splits:
+  no sequence of theirs has that length)."""
+  d = config.data
+  slices = {}
+  for doubling in range(1, d.longer_tests + 1):
+    length = d.length * 2 ** doubling
+    (split,) = seqs.make_splits((d.num_test,), length, d.num_pairs, d.vocab_size,
+                                (d.seed, doubling), d.power_a)
+    slices[f'L{length}'] = Split(split.x, compact_labels(split.y))
+  return slices
 
 
 def encoder(config: ml_collections.ConfigDict) -> nn.Module:

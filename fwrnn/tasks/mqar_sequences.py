@@ -68,7 +68,7 @@ def sample(rng: np.random.Generator, n: int, length: int, num_pairs: int, vocab_
 
 
 def make_splits(sizes: tuple[int, ...], length: int, num_pairs: int, vocab_size: int,
-                seed: int, power_a: float = 0.01) -> list[Split]:
+                seed: int | tuple[int, ...], power_a: float = 0.01) -> list[Split]:
   """Splits of the given sizes, fixed by the seed, no sequence in two of them (a repeat of an
   earlier split's sequence is drawn again)."""
   rng = np.random.default_rng(seed)
