@@ -35,8 +35,8 @@ CHOSEN = {
         'ln_irnn': {'train.learning_rate': 3e-4},
         'fast_weights': {'train.learning_rate': 3e-3, 'model.fast_lr': 0.5,
                          'model.fast_decay': 0.99},
-        'lstm': {'train.learning_rate': 3e-3},
-        'alstm': {'train.learning_rate': 3e-3},
+        'lstm': {'train.learning_rate': 1e-2},
+        'alstm': {'train.learning_rate': 1e-2},
     },
 }
 
