@@ -3,12 +3,13 @@ and bad options are one clear error."""
 
 import re
 
+import flax.linen as nn
 import jax
 import numpy as np
 import pytest
 
-from fwrnn.layers.descendants import (DeltaNet, GatedDeltaNet, LinearAttention,
-                                      SoftmaxAttention)
+from fwrnn.layers.descendants import (CausalConvolution, DeltaNet, GatedDeltaNet,
+                                      LinearAttention, SoftmaxAttention)
 
 LINEAR_LAYERS = {
     'linear attention': lambda form: LinearAttention(form=form, chunk=8),
@@ -18,6 +19,19 @@ LINEAR_LAYERS = {
     'Gated DeltaNet': lambda form: GatedDeltaNet(form=form, chunk=8),
 }
 X = np.random.default_rng(0).normal(size=(2, 19, 8)).astype(np.float32)  # 19: not a multiple of 8
+
+
+def test_the_causal_convolution_is_flaxs_depthwise_convolution_padded_on_the_left():
+  layer = CausalConvolution(4)
+  params = layer.init(jax.random.PRNGKey(0), X)
+  kernel, bias = params['params']['kernel'], params['params']['bias'] + 0.5
+  conv = nn.Conv(8, (4,), padding=[(3, 0)], feature_group_count=8)
+  want = conv.apply({'params': {'kernel': kernel[:, None, :], 'bias': bias}}, X)
+  got = layer.apply({'params': {'kernel': kernel, 'bias': bias}}, X)
+  np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+  changed = X.copy()
+  changed[:, 10:] += 1.0
+  np.testing.assert_array_equal(layer.apply(params, changed)[:, :10], layer.apply(params, X)[:, :10])
 
 
 @pytest.mark.parametrize('name', LINEAR_LAYERS)

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 
 from fwrnn.layers.cell_parts import FastDynamics
 from fwrnn.layers.inputs import EmbeddedTokens
+from fwrnn.layers.descendants import CausalConvolution
 
 MixerFactory = Callable[[], nn.Module]  # a new mixer (B, T, D) → (B, T, D) for each layer
 
@@ -23,10 +24,8 @@ class GatedConvolution(nn.Module):
 
   @nn.compact
   def __call__(self, u):
-    features = u.shape[-1]
-    conv = nn.Conv(features, (self.size,), padding=[(self.size - 1, 0)],
-                   feature_group_count=features)
-    return u + conv(u) * nn.Dense(features, name='projection')(u)
+    conv = CausalConvolution(self.size, name='conv')
+    return u + conv(u) * nn.Dense(u.shape[-1], name='projection')(u)
 
 
 class MixerStack(nn.Module):

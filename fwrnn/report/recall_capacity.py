@@ -51,6 +51,13 @@ def random_keys(rng: np.random.Generator, kind: str, shape: tuple[int, ...]) -> 
   return x / np.linalg.norm(x, axis=-1, keepdims=True)
 
 
+def key_overlap(kind: str, dim: int, pairs_of_keys: int, seed: int) -> tuple[float, float]:
+  """The mean cosine of two random keys of a kind, and its mean absolute value."""
+  keys = random_keys(np.random.default_rng(seed), kind, (pairs_of_keys, 2, dim))
+  cosines = np.sum(keys[:, 0] * keys[:, 1], axis=-1)
+  return float(cosines.mean()), float(np.abs(cosines).mean())
+
+
 def recalled_fraction(memory: Memory, pairs: int, gap: int, dim: int, trials: int,
                       seed: int) -> float:
   """The fraction of the kv pairs whose read-out is closest to their own value, over trials."""
@@ -84,6 +91,9 @@ def capacity_markdown(table: dict[tuple[int, str], list[float]], pair_counts: tu
            '|---:|---|' + '---:|' * len(pair_counts)]
   for (gap, name), fractions in table.items():
     lines.append(f'| {gap} | {name} | ' + ' | '.join(f'{100 * f:.1f}' for f in fractions) + ' |')
+  overlaps = [(kind, *key_overlap(kind, dim, trials, seed=0)) for kind in ('signed', 'relu_ln')]
+  lines += ['', 'Cosine of two random keys (mean; mean of its absolute value): ' + '; '.join(
+      f'{kind} {mean:.2f} ({size:.2f})' for kind, mean, size in overlaps) + '.']
   return '\n'.join(lines) + '\n'
 
 
