@@ -18,7 +18,8 @@ import optax
 from fwrnn.engine.state import Evaluation, Member, StepSums, TrainState
 from fwrnn.tasks import IGNORE
 
-EVAL_CHUNK = 2048
+EVAL_CHUNK = 2048          # sequences evaluated at once, at most
+EVAL_CHUNK_STEPS = 2 ** 17  # and at most this many time steps (long sequences: attention's memory)
 
 
 def make_optimizer(train_cfg: ml_collections.ConfigDict) -> optax.GradientTransformation:
@@ -158,7 +159,8 @@ def make_evaluate(model: nn.Module) -> Callable:
 
   def evaluate(params, member: Member, x, y_N) -> Evaluation:
     num = y_N.shape[0]
-    chunk = min(EVAL_CHUNK, num)
+    steps = x.shape[1] if x.ndim > 1 else 1
+    chunk = max(1, min(EVAL_CHUNK, num, EVAL_CHUNK_STEPS // steps))
     padded = -(-num // chunk) * chunk
     pad = lambda a: jnp.pad(a, ((0, padded - num),) + ((0, 0),) * (a.ndim - 1))
     chunks = lambda a: a.reshape(-1, chunk, *a.shape[1:])
