@@ -75,6 +75,14 @@ def test_the_longer_test_slice_is_twice_as_long_and_scored_with_the_best_paramet
       results.longer_test_accuracy['L48'], abs=1e-6)
 
 
+def test_a_split_evaluated_in_chunks_scores_as_it_does_whole(trained, monkeypatch):
+  config, workdir, results = trained
+  test = mqar.load_splits(config).test
+  assert TrainedRun(workdir).score(test.x, test.y) == pytest.approx(results.test_accuracy)
+  monkeypatch.setattr(train_steps, 'EVAL_CHUNK_STEPS', 5 * config.data.length)  # 13 chunks
+  assert TrainedRun(workdir).score(test.x, test.y) == pytest.approx(results.test_accuracy)
+
+
 def test_a_test_set_in_zoologys_layout_scores_as_the_runs_own_test(trained, tmp_path):
   config, workdir, results = trained
   d = config.data
