@@ -18,7 +18,8 @@ from fwrnn.engine import loop as train
 from fwrnn.engine.checkpoints import CHECKSUMS, DAMAGED_DIR
 from fwrnn.engine.lock import DirectoryLock
 from fwrnn.report import common
-from fwrnn.errors import ConfigError, RunError
+from fwrnn.engine.inference import TrainedRun
+from fwrnn.errors import ConfigError, DataError, RunError
 from tests.runs import tiny
 
 
@@ -220,13 +221,16 @@ def test_bad_example_files_get_one_line(tmp_path):
   np.savez(empty, x=np.zeros((0, 11), np.int32), y=np.zeros((0,), np.int32))
   with open(npy, 'wb') as f:
     np.save(f, np.zeros((3, 11), np.int32))
-  cases = [(empty, f'error: {empty} holds no examples'),
-           (npy, f'error: {npy} holds a single array, not an .npz archive of arrays x and y'),
-           (tmp_path, f'error: {tmp_path} is a directory; give a .txt or .npz file')]
-  for path, message in cases:
-    out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
-                          f'--data={path}'], capture_output=True, text=True, timeout=120)
-    assert out.returncode != 0 and out.stderr.strip() == message
+  task = TrainedRun(workdir).task  # what evaluate.py --data reads
+  for path, message in [(empty, f'{empty} holds no examples'),
+                        (npy, f'{npy} holds a single array, not an .npz archive of arrays x and y')]:
+    with pytest.raises(DataError) as raised:
+      task.read_examples(str(path))
+    assert str(raised.value) == message
+  out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
+                        f'--data={tmp_path}'], capture_output=True, text=True, timeout=120)
+  assert out.returncode != 0
+  assert out.stderr.strip() == f'error: {tmp_path} is a directory; give a .txt or .npz file'
   out = subprocess.run([sys.executable, 'scripts/sweep.py', '--config=configs/assoc_recall.py:tiny',
                         '--grid=train.learning_rate=abc', f'--sweep_dir={bad_grid}'],
                        capture_output=True, text=True, timeout=120)

@@ -166,11 +166,12 @@ def test_trained_run_scores_files_and_answers_sequences(trained, tmp_path):
   text_file.write_text(''.join(f'{assoc_sequences.decode(x)} {y}\n' for x, y in zip(test.x, test.y)))
   npz_file = tmp_path / 'examples.npz'
   np.savez(npz_file, x=test.x, y=test.y)
-  for path in (text_file, npz_file):
-    out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
-                          f'--data={path}'], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert f'accuracy {100 * results.test_accuracy:.2f}%' in out.stdout
+  from_npz = run.task.read_examples(str(npz_file))  # what evaluate.py --data reads, as .txt
+  assert run.score(from_npz.x, from_npz.y) == pytest.approx(results.test_accuracy)
+  out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
+                        f'--data={text_file}'], capture_output=True, text=True, timeout=120)
+  assert out.returncode == 0, out.stderr
+  assert f'accuracy {100 * results.test_accuracy:.2f}%' in out.stdout
   out = subprocess.run([sys.executable, 'scripts/evaluate.py', f'--workdir={workdir}',
                         '--sequence=c9k8j3f1??c'], capture_output=True, text=True, timeout=120)
   tokens = assoc_sequences.encode('c9k8j3f1??c')[None]
