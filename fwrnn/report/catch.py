@@ -100,30 +100,29 @@ def catch_markdown(cells: list[CatchCell], rows: list[dict], header: str, last: 
 
 
 def plot_rewards(cells: list[CatchCell], path: str) -> None:
-  """Mean episode reward against environment steps, one panel per version of the game, each
-  core and setting in the same colour in every panel, one legend below them all."""
+  """Mean episode reward against environment steps, one panel per version of the game with its
+  own legend, each core in the same colour in every panel (a core's further settings dashed)."""
   versions = list(dict.fromkeys(c.version for c in cells))
-  settings = list(dict.fromkeys((c.model, c.setting_text()) for c in cells))
-  fig = Figure(figsize=(5.5 * len(versions), 4.2 + 0.3 * len(settings)))
+  fig = Figure(figsize=(5.5 * len(versions), 4.6))
   axes = np.atleast_1d(fig.subplots(1, len(versions)))
-  handles = {}
   for ax, version in zip(axes, versions):
+    drawn = collections.Counter()
     for c in cells:
       if c.version != version:
         continue
       rewards = 2 * c.catch_rates - 1
       seeds = f'{len(c.seeds)} seed{"s" * (len(c.seeds) > 1)}'
-      label = f'{LABELS[c.model]}, {c.setting_text()} ({seeds})'
-      colour = f'C{settings.index((c.model, c.setting_text())) % 10}'  # the same in every panel
-      line, = ax.plot(c.environment_steps, rewards.mean(0), label=label, color=colour)
-      ax.fill_between(c.environment_steps, rewards.min(0), rewards.max(0),
-                      color=line.get_color(), alpha=0.2)
-      handles.setdefault(label, line)
+      colour = f'C{list(LABELS).index(c.model) % 10}'
+      ax.plot(c.environment_steps, rewards.mean(0), color=colour,
+              linestyle=('-', '--', ':', '-.')[drawn[c.model] % 4],
+              label=f'{LABELS[c.model]}, {c.setting_text()} ({seeds})')
+      ax.fill_between(c.environment_steps, rewards.min(0), rewards.max(0), color=colour,
+                      alpha=0.15)
+      drawn[c.model] += 1
     size, visible, diagonal = version
     ax.set(xlabel='environment steps', ylabel='mean episode reward (catch +1, miss −1)',
            title=f'Catch N = {size}, M = {visible}' + (', diagonal' if diagonal else '')
            + '\nmean over seeds; band: lowest to highest seed', ylim=(-1.05, 1.05))
-  fig.legend(list(handles.values()), list(handles), loc='lower center', fontsize=8,
-             ncol=2 if len(versions) > 1 else 1)
-  fig.tight_layout(rect=(0, 0.06 * (len(handles) + 1) / (2 if len(versions) > 1 else 1), 1, 1))
+    ax.legend(fontsize=6.5, loc='lower right')
+  fig.tight_layout()
   fig.savefig(path, dpi=120)
