@@ -8,7 +8,7 @@ import jax
 import numpy as np
 import pytest
 
-from fwrnn.layers.descendants import (CausalConvolution, DeltaNet, GatedDeltaNet,
+from fwrnn.layers.descendants import (CausalConvolution, DecayGates, DeltaNet, GatedDeltaNet,
                                       LinearAttention, SoftmaxAttention)
 
 LINEAR_LAYERS = {
@@ -32,6 +32,16 @@ def test_the_causal_convolution_is_flaxs_depthwise_convolution_padded_on_the_lef
   changed = X.copy()
   changed[:, 10:] += 1.0
   np.testing.assert_array_equal(layer.apply(params, changed)[:, :10], layer.apply(params, X)[:, :10])
+
+
+def test_gated_deltanets_heads_start_with_memories_of_many_lengths():
+  """α = exp(−a·dt), a in [1, 16] and dt in [0.001, 0.1]: time constants from under one step
+  to a thousand, a different one for each head."""
+  gates = DecayGates(num_heads=64)
+  params = gates.init(jax.random.PRNGKey(0), X)
+  alpha = np.exp(gates.apply(params, np.zeros_like(X))[0, 0])
+  assert np.all(alpha > np.exp(-1.6)) and np.all(alpha < np.exp(-1e-3))
+  assert alpha.min() < 0.5 and alpha.max() > 0.99
 
 
 @pytest.mark.parametrize('name', LINEAR_LAYERS)

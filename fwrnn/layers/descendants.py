@@ -9,6 +9,7 @@ projects the heads back to D.
 """
 
 import functools
+import math
 
 import flax.linen as nn
 import jax
@@ -130,11 +131,32 @@ class LinearAttention(nn.Module):
     return nn.Dense(x.shape[-1], use_bias=False, name='out_proj')(_merge(y))
 
 
+class DecayGates(nn.Module):
+  """log α_t = −a·softplus(w·x_t + b) of each head, (B, T, D) → (B, T, H), initialised as
+  Mamba-2's and Yang et al.'s: a uniform in [1, 16], softplus(b) log-uniform in [0.001, 0.1]."""
+  num_heads: int
+
+  @nn.compact
+  def __call__(self, x):
+    def log_rate_init(key, shape):
+      return jnp.log(jax.random.uniform(key, shape, minval=1.0, maxval=16.0))
+
+    def step_bias_init(key, shape):  # softplus⁻¹(dt) = dt + log(1 − e^(−dt))
+      dt = jnp.exp(jax.random.uniform(key, shape, minval=math.log(1e-3), maxval=math.log(1e-1)))
+      return dt + jnp.log(-jnp.expm1(-dt))
+
+    log_rate = self.param('log_rate', log_rate_init, (self.num_heads,))
+    step_bias = self.param('step_bias', step_bias_init, (self.num_heads,))
+    gate = nn.Dense(self.num_heads, use_bias=False, name='proj')(x)
+    return -jnp.exp(log_rate) * nn.softplus(gate + step_bias)
+
+
 class DeltaNet(nn.Module):
   """The delta rule (Schlag et al. 2021; Yang et al. 2024): S_t = (I − β_t k_t k_tᵀ) S_{t−1} +
   β_t k_t v_tᵀ, o_t = S_tᵀ q_t, with queries and keys L2-normalised and β_t = σ(w_β·x_t) per
   head. With `gated`, Gated DeltaNet (Yang et al. 2025): the state also decays by
-  α_t = exp(−softplus(w_α·x_t + b)) per head."""
+  α_t = exp(−a·softplus(w_α·x_t + b)) per head (DecayGates: heads that start with memories
+  from under a step to about a thousand steps)."""
   num_heads: int = 2
   gated: bool = False
   form: str = 'chunkwise'
@@ -151,10 +173,8 @@ class DeltaNet(nn.Module):
     q, k, v = _project(x, self.num_heads, self.short_conv)
     q, k = _l2_normalised(q), _l2_normalised(k)
     beta = nn.sigmoid(nn.Dense(self.num_heads, name='beta_proj')(x)).transpose(0, 2, 1)
-    if self.gated:  # the bias starts the gates near α = 0.95 (softplus⁻¹(0.05) ≈ −2.97)
-      gate = nn.Dense(self.num_heads, name='gate_proj',
-                      bias_init=nn.initializers.constant(-2.97))(x)
-      log_alpha = -nn.softplus(gate).transpose(0, 2, 1)
+    if self.gated:
+      log_alpha = DecayGates(self.num_heads, name='gates')(x).transpose(0, 2, 1)
     else:
       log_alpha = jnp.zeros_like(beta)
     y = _mix(q, k, v, beta, log_alpha, True, self.form, self.chunk)
