@@ -93,8 +93,9 @@ def test_a_second_process_on_a_run_directory_is_refused_while_the_first_trains(t
   assert resumed.steps == LONG_TRAIN['num_steps']
 
 
-@pytest.mark.parametrize('signum, when', [(signal.SIGINT, 'Loading the data'),
-                                          (signal.SIGTERM, 'Compiling the training steps')])
+@pytest.mark.parametrize('signum, when', [  # one handler for both: SIGTERM's case is slow-only
+    (signal.SIGINT, 'Loading the data'),
+    pytest.param(signal.SIGTERM, 'Compiling the training steps', marks=pytest.mark.slow)])
 def test_a_signal_before_training_is_one_line(tmp_path, signum, when):
   process = start_training(tmp_path / 'run', *LONG)
   wait_for(process, when)
