@@ -6,10 +6,11 @@ run. kv random pairs are written one a step, then `gap` more random pairs (the o
 an MQAR sequence, which every memory here writes too); then each of the kv keys is read back,
 and a pair counts as recalled when the read-out lies closer (inner product) to its own value
 than to any other of the kv values. Every write has strength 1: a trained DeltaNet learns its
-β, so what this leaves out is what training can add. The memories differ in the three ways the 2016 cell differs from its
-descendants: how a write meets what is stored (adding, or the delta rule's overwrite), whether
-the memory fades (Ba et al.'s λ), and what the keys look like (Ba et al.'s keys are hidden
-states after layer norm and ReLU: never negative, so any two overlap).
+β, so what this leaves out is what training can add. The memories differ in the three ways
+the 2016 cell differs from its descendants: how a write meets what is stored (adding, or the
+delta rule's overwrite), whether the memory fades (Ba et al.'s λ), and what the keys look like
+(Ba et al.'s keys are hidden states after layer norm and ReLU: never negative, so any two
+overlap).
 """
 
 import dataclasses
