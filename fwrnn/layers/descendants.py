@@ -142,7 +142,8 @@ class DecayGates(nn.Module):
       return jnp.log(jax.random.uniform(key, shape, minval=1.0, maxval=16.0))
 
     def step_bias_init(key, shape):  # softplus⁻¹(dt) = dt + log(1 − e^(−dt))
-      dt = jnp.exp(jax.random.uniform(key, shape, minval=math.log(1e-3), maxval=math.log(1e-1)))
+      log_dt = jax.random.uniform(key, shape, minval=math.log(1e-3), maxval=math.log(1e-1))
+      dt = jnp.exp(log_dt)
       return dt + jnp.log(-jnp.expm1(-dt))
 
     log_rate = self.param('log_rate', log_rate_init, (self.num_heads,))
