@@ -126,8 +126,10 @@ def _type_ok(value, annotation) -> bool:
   for kind in allowed:
     if typing.get_origin(kind) is dict:
       key_kind, value_kind = typing.get_args(kind)
-      return isinstance(value, dict) and all(
-          _type_ok(k, key_kind) and _type_ok(v, value_kind) for k, v in value.items())
+      if isinstance(value, dict) and all(
+          _type_ok(k, key_kind) and _type_ok(v, value_kind) for k, v in value.items()):
+        return True
+      continue
     if (kind is type(None) and value is None) or (kind is bool and isinstance(value, bool)):
       return True
     if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):

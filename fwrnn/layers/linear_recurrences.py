@@ -20,7 +20,6 @@ inverse of a unit lower-triangular matrix, by forward substitution). Both take o
 arrays, (T, d) each; vmap them over heads and batch.
 """
 
-
 import jax
 import jax.numpy as jnp
 

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 
+from fwrnn import tasks
 from fwrnn.engine import csv_rows, run_dir
 from fwrnn.engine.kind import kind_of
 from fwrnn.errors import RunError
@@ -15,11 +16,13 @@ LABELS = {'irnn': 'IRNN', 'lstm': 'LSTM', 'alstm': 'A-LSTM', 'convnet': 'ConvNet
 
 
 def runs_of(row: dict) -> str:
-  """Which kind of run a report's row is: 'catch', 'mqar' (labels per position) or
-  'supervised' (one label per sequence)."""
+  """Which kind of run a report's row is: 'catch', 'mqar' (a task with labels per position,
+  LABELS_PER_POSITION) or 'supervised' (one label per sequence)."""
   if 'final_catch_rate' in row:
     return 'catch'
-  return 'mqar' if row.get('task') == 'fwrnn.tasks.mqar' else 'supervised'
+  per_position = row.get('task') and getattr(tasks.import_task(row['task']),
+                                              'LABELS_PER_POSITION', False)
+  return 'mqar' if per_position else 'supervised'
 
 
 def refusal_to_replace(paths: list[str], overwrite: bool) -> str | None:
