@@ -16,6 +16,7 @@ from fwrnn.engine import loop, sweep, train_steps
 from fwrnn.engine.inference import TrainedRun
 from fwrnn.layers.cores import stack_state_bytes
 from fwrnn.report import kinds as report_kinds
+from fwrnn.report import mqar as mqar_report
 from fwrnn.report.common import read_runs
 from fwrnn.errors import DataError
 from fwrnn.tasks import IGNORE, mqar
@@ -64,6 +65,16 @@ def trained(tmp_path_factory):
 
 def test_softmax_attention_learns_to_recall_every_queried_value(trained):
   assert trained[2].test_accuracy > 0.9  # 0.99 after 600 steps (seed 0); chance is 1/32
+
+
+@pytest.mark.slow  # two tiny runs of 600 steps: test accuracy 0.86 and 0.73 (seed 0)
+@pytest.mark.parametrize('name', ['deltanet', 'gated_deltanet'])
+def test_the_delta_rule_cores_learn_to_recall_as_the_ceiling_does(name, tmp_path):
+  config = mqar_config.get_config('tiny')
+  config.model.name = name
+  config.data.num_train = 8_000
+  config.train.update(num_steps=600, eval_every=300, learning_rate=1e-2)
+  assert loop.train_and_evaluate(config, str(tmp_path / 'run')).test_accuracy > 0.5  # chance: 1/32
 
 
 def test_the_longer_test_slice_is_twice_as_long_and_scored_with_the_best_parameters(trained):
@@ -139,6 +150,31 @@ def test_every_member_of_the_mqar_sweeps_is_a_valid_run(grid):
   shapes = {(c.model.name, c.data.length, c.model.hidden_size) for c in configs}
   rates = len(mqar_config.GRIDS[grid]['rates'])
   assert len(shapes) * rates * 3 == len(members)  # every rate × 3 seeds of each core, shape, width
+
+
+def test_the_fast_weights_search_covers_every_eta_decay_and_rate_once():
+  base = mqar_config.get_config('fast_weights_search')
+  members = mqar_config.get_sweep('fast_weights_search')
+  configs = [sweep.member_config(base, overrides) for overrides in members]
+  loop.checked_kind(configs, population=False)
+  settings = {(c.model.fast_lr, c.model.fast_decay, c.train.learning_rate) for c in configs}
+  assert len(settings) == len(members) == 4 * 3 * 2
+  assert {(c.model.name, c.data.length, c.model.hidden_size) for c in configs} == {
+      ('fast_weights', 64, 64)}
+
+
+def test_the_report_chooses_fast_weights_settings_by_eta_and_decay_too():
+  model = mqar_config.get_config().model.to_dict()
+  config = dict(model=dict(model, name='fast_weights'), data=dict(length=64, num_pairs=4))
+  row = lambda eta, seed, error: dict(learning_rate=0.01, fast_lr=eta, fast_decay=0.99,
+                                      seed=seed, valid_error=error,
+                                      test_accuracy=1 - error / 100)
+  rows = [row(0.5, 0, 90.0), row(0.5, 1, 80.0), row(1e-3, 0, 20.0), row(1e-3, 1, 40.0)]
+  (cell,) = mqar_report.mqar_cells(rows, [config] * 4)
+  assert (cell.chosen.fast_lr, cell.chosen.valid_error, len(cell.settings)) == (1e-3, 30.0, 2)
+  text = mqar_report.mqar_markdown([cell], rows, 'header')
+  assert '| 0.01, η 0.001, λ 0.99 (of 2) | 70.0 ± 14.1 |' in text
+  assert '| 0.01, η 0.5, λ 0.99 | 85.00 | 15.0 ± 7.1 | 0, 1 |' in text
 
 
 def test_the_mqar_report_shows_each_core_at_its_best_rate_with_its_state_size(trained, tmp_path):

@@ -152,10 +152,22 @@ class DecayGates(nn.Module):
     return -jnp.exp(log_rate) * nn.softplus(gate + step_bias)
 
 
+class HeadNorm(nn.Module):
+  """RMSNorm of each head's output (B, H, T, d) over d, with a gain of d numbers shared by the
+  heads: flash-linear-attention's `o_norm`."""
+  epsilon: float = 1e-5
+
+  @nn.compact
+  def __call__(self, y):
+    gain = self.param('scale', nn.initializers.ones, (y.shape[-1],))
+    return gain * y * jax.lax.rsqrt(jnp.mean(y * y, axis=-1, keepdims=True) + self.epsilon)
+
+
 class DeltaNet(nn.Module):
   """The delta rule (Schlag et al. 2021; Yang et al. 2024): S_t = (I − β_t k_t k_tᵀ) S_{t−1} +
-  β_t k_t v_tᵀ, o_t = S_tᵀ q_t, with queries and keys L2-normalised and β_t = σ(w_β·x_t) per
-  head. With `gated`, Gated DeltaNet (Yang et al. 2025): the state also decays by
+  β_t k_t v_tᵀ, o_t = S_tᵀ q_t, with queries and keys L2-normalised, β_t = σ(w_β·x_t) per
+  head, and each head's output RMS-normalised before the output projection (HeadNorm), as in
+  flash-linear-attention's layers, which Zoology runs. With `gated`, Gated DeltaNet (Yang et al. 2025): the state also decays by
   α_t = exp(−a·softplus(w_α·x_t + b)) per head (DecayGates: heads that start with memories
   from under a step to about a thousand steps)."""
   num_heads: int = 2
@@ -178,7 +190,7 @@ class DeltaNet(nn.Module):
       log_alpha = DecayGates(self.num_heads, name='gates')(x).transpose(0, 2, 1)
     else:
       log_alpha = jnp.zeros_like(beta)
-    y = _mix(q, k, v, beta, log_alpha, True, self.form, self.chunk)
+    y = HeadNorm(name='head_norm')(_mix(q, k, v, beta, log_alpha, True, self.form, self.chunk))
     return nn.Dense(x.shape[-1], use_bias=False, name='out_proj')(_merge(y))
 
 

@@ -80,7 +80,8 @@ REPORT_KINDS = {kind.name: kind for kind in (
     ReportKind('mqar', 'Multi-query associative recall', cells=mqar.mqar_cells,
                markdown=mqar.mqar_markdown,
                figures=(('accuracy_vs_state', lambda cells, rows, path:
-                         mqar.plot_accuracy_against_state(cells, path)),), runs='mqar'),
+                         mqar.plot_accuracy_against_state(cells, path)),),
+               row=mqar.mqar_row, runs='mqar'),
     ReportKind('catch_search', 'The search of the Catch figure',
                cells=lambda rows, configs: catch_search.search_cells(
                    catch.catch_cells(rows, configs)),

@@ -1,5 +1,5 @@
-"""The MQAR report: each core at each (L, kv) and width with the learning rate that had the
-lowest validation error (mean over seeds), its test accuracy and its recurrent state size, and
+"""The MQAR report: each core at each (L, kv) and width with the setting (learning rate; and
+η, λ for fast weights) that had the lowest validation error (mean over seeds), its test accuracy and its recurrent state size, and
 accuracy against state size in bytes (Zoology's axis) beside the points Zoology published."""
 
 import collections
@@ -25,59 +25,102 @@ ZOOLOGY_POINTS = {
 
 
 @dataclasses.dataclass(frozen=True)
+class MQARSetting:
+  """One setting of one core at one (L, kv) and width, over its seeds."""
+  learning_rate: float
+  fast_lr: float | None     # η and λ of fast weights; None for the other cores
+  fast_decay: float | None
+  seeds: list[int]
+  test_accuracy: np.ndarray  # per seed, 0–1
+  valid_error: float         # mean over seeds, %
+  longer_accuracy: dict      # {slice name: per-seed test accuracy} of the longer test slices
+
+  def text(self) -> str:
+    """'0.01', or '0.01, η 0.1, λ 0.99' for fast weights."""
+    if self.fast_lr is None:
+      return f'{self.learning_rate:g}'
+    return f'{self.learning_rate:g}, η {self.fast_lr:g}, λ {self.fast_decay:g}'
+
+
+@dataclasses.dataclass(frozen=True)
 class MQARCell:
-  """One core at one (L, kv) and width, at its chosen learning rate."""
+  """One core at one (L, kv) and width: every setting searched, and the chosen one."""
   model: str
   length: int
   num_pairs: int
   width: int
-  learning_rate: float
-  rates_searched: int
-  seeds: list[int]
-  test_accuracy: np.ndarray  # per seed, 0–1
-  valid_error: float         # mean over seeds, %
   state_bytes: int           # carried from token to token (Zoology's count)
-  longer_accuracy: dict      # {slice name: per-seed test accuracy} of the longer test slices
+  settings: list[MQARSetting]
+  chosen: MQARSetting        # the lowest mean validation error
+
+
+def _setting(model: str, rows: list[dict]) -> MQARSetting:
+  rows = sorted(rows, key=lambda row: row['seed'])
+  fast = model == 'fast_weights'
+  longer = {name: np.array([row['longer_test_accuracy'][name] for row in rows])
+            for name in (rows[0].get('longer_test_accuracy') or {})}
+  return MQARSetting(rows[0]['learning_rate'], rows[0]['fast_lr'] if fast else None,
+                     rows[0]['fast_decay'] if fast else None, [row['seed'] for row in rows],
+                     np.array([row['test_accuracy'] for row in rows]),
+                     float(np.mean([row['valid_error'] for row in rows])), longer)
 
 
 def mqar_cells(rows: list[dict], configs: list[dict]) -> list[MQARCell]:
-  """The runs grouped by core, shape and width; in each, the learning rate whose seeds have
-  the lowest mean validation error."""
+  """The runs grouped by core, shape and width, and in each by setting (the learning rate,
+  and η and λ for fast weights); the chosen setting has the lowest mean validation error."""
   groups = collections.defaultdict(lambda: collections.defaultdict(list))
   models = {}
   for row, config in zip(rows, configs):
     m, d = config['model'], config['data']
     key = (m['name'], d['length'], d['num_pairs'], m['hidden_size'])
-    groups[key][row['learning_rate']].append(row)
+    groups[key][(row['learning_rate'], row['fast_lr'], row['fast_decay'])].append(row)
     models[key] = m
   cells = []
-  for key, by_rate in groups.items():
-    rate = min(by_rate, key=lambda r: np.mean([row['valid_error'] for row in by_rate[r]]))
-    chosen = sorted(by_rate[rate], key=lambda row: row['seed'])
+  for key, by_setting in groups.items():
+    settings = [_setting(key[0], by_setting[s]) for s in sorted(by_setting)]
     state = stack_state_bytes(ml_collections.ConfigDict(models[key]), key[1])
-    longer = {name: np.array([row['longer_test_accuracy'][name] for row in chosen])
-              for name in (chosen[0].get('longer_test_accuracy') or {})}
-    cells.append(MQARCell(*key, rate, len(by_rate), [row['seed'] for row in chosen],
-                          np.array([row['test_accuracy'] for row in chosen]),
-                          float(np.mean([row['valid_error'] for row in chosen])), state, longer))
+    cells.append(MQARCell(*key, state, settings, min(settings, key=lambda s: s.valid_error)))
   order = list(NAMES)
   return sorted(cells, key=lambda c: (c.length, c.num_pairs, order.index(c.model), c.width))
 
 
+def mqar_row(cell: MQARCell) -> dict:
+  """A cell's line of mqar.csv: its chosen setting and that setting's accuracies."""
+  chosen = cell.chosen
+  return dict(model=cell.model, length=cell.length, num_pairs=cell.num_pairs, width=cell.width,
+              state_bytes=cell.state_bytes, settings_searched=len(cell.settings),
+              learning_rate=chosen.learning_rate, fast_lr=chosen.fast_lr,
+              fast_decay=chosen.fast_decay, seeds=chosen.seeds, valid_error=chosen.valid_error,
+              test_accuracy=chosen.test_accuracy.tolist(),
+              longer_test_accuracy={k: v.tolist() for k, v in chosen.longer_accuracy.items()})
+
+
 def mqar_markdown(cells: list[MQARCell], rows: list[dict], header: str) -> str:
-  """One row per core, shape and width."""
-  lines = [header, '', 'Test accuracy over the queried positions at the learning rate with the '
+  """One row per core, shape and width at its chosen setting; then every setting."""
+  lines = [header, '', 'Test accuracy over the queried positions at the setting with the '
            'lowest mean validation error; the same parameters on test slices longer than the '
            'training sequences (same kv) measure length generalisation.', '',
-           '| L | kv | core | width | state (bytes) | rate (of those searched) | test accuracy (%) '
-           '| longer tests (%) | seeds |', '|---:|---:|---|---:|---:|---|---:|---|---|']
+           '| L | kv | core | width | state (bytes) | setting (of those searched) '
+           '| test accuracy (%) | longer tests (%) | seeds |',
+           '|---:|---:|---|---:|---:|---|---:|---|---|']
   for c in cells:
+    chosen = c.chosen
     longer = '; '.join(f'{name}: {spread_text(a, ".1f", 100.0)}'
-                       for name, a in c.longer_accuracy.items()) or '–'
+                       for name, a in chosen.longer_accuracy.items()) or '–'
     lines.append(f'| {c.length} | {c.num_pairs} | {NAMES[c.model]} | {c.width} | '
-                 f'{c.state_bytes:,} | {c.learning_rate:g} (of {c.rates_searched}) | '
-                 f'{spread_text(c.test_accuracy, ".1f", 100.0)} | {longer} | '
-                 f'{", ".join(map(str, c.seeds))} |')
+                 f'{c.state_bytes:,} | {chosen.text()} (of {len(c.settings)}) | '
+                 f'{spread_text(chosen.test_accuracy, ".1f", 100.0)} | {longer} | '
+                 f'{", ".join(map(str, chosen.seeds))} |')
+  lines += ['', '## Every setting', '',
+            '| L | kv | core | width | setting | valid error (%, mean) | test accuracy (%) '
+            '| seeds |', '|---:|---:|---|---:|---|---:|---:|---|']
+  for c in cells:
+    for s in c.settings:
+      mark = ' (chosen)' if s is c.chosen else ''
+      lines.append(f'| {c.length} | {c.num_pairs} | {NAMES[c.model]} | {c.width} | '
+                   f'{s.text()}{mark} | {s.valid_error:.2f} | '
+                   f'{spread_text(s.test_accuracy, ".1f", 100.0)} | '
+                   f'{", ".join(map(str, s.seeds))} |')
   return '\n'.join(lines) + '\n'
 
 
@@ -93,9 +136,10 @@ def plot_accuracy_against_state(cells: list[MQARCell], path: str) -> None:
                     key=lambda c: c.state_bytes)
       if not mine:
         continue
-      means = [100 * c.test_accuracy.mean() for c in mine]
-      spread = [[m - 100 * c.test_accuracy.min() for m, c in zip(means, mine)],
-                [100 * c.test_accuracy.max() - m for m, c in zip(means, mine)]]
+      accuracies = [c.chosen.test_accuracy for c in mine]
+      means = [100 * a.mean() for a in accuracies]
+      spread = [[m - 100 * a.min() for m, a in zip(means, accuracies)],
+                [100 * a.max() - m for m, a in zip(means, accuracies)]]
       ax.errorbar([c.state_bytes for c in mine], means, yerr=spread, marker='o', capsize=3,
                   label=NAMES[model], color=f'C{number}')
     ax.set(title=f'fwrnn: MQAR, L = {length}, kv = {pairs}')
