@@ -15,6 +15,8 @@ LINEAR_LAYERS = {
     'linear attention': lambda form: LinearAttention(form=form, chunk=8),
     'linear attention without a feature map': lambda form: LinearAttention(
         feature_map='identity', normalize=False, form=form, chunk=8),
+    "linear attention with the 2016 cell's h, decay and tied q = k = v": lambda form:
+        LinearAttention(feature_map='relu_ln', decay=0.95, tied=True, form=form, chunk=8),
     'DeltaNet': lambda form: DeltaNet(form=form, chunk=8),
     'Gated DeltaNet': lambda form: GatedDeltaNet(form=form, chunk=8),
 }
@@ -53,6 +55,21 @@ def test_both_forms_of_a_layer_give_the_same_outputs(name):
   np.testing.assert_allclose(outputs['chunkwise'], outputs['recurrent'], rtol=1e-4, atol=1e-5)
 
 
+def test_tied_decaying_linear_attention_is_ba_et_als_memory_read_with_h():
+  """With q = k = v = h = x W and a decay λ: y_t = Σ_{i≤t} λ^(t−i) (h_i·h_t) h_i, the 2016
+  cell's A_t h_t (η = 1), then the output projection."""
+  layer = LinearAttention(num_heads=1, feature_map='identity', normalize=False, decay=0.9,
+                          tied=True, form='chunkwise', chunk=8)
+  params = layer.init(jax.random.PRNGKey(0), X)
+  h = X @ np.asarray(params['params']['qkv_proj']['kernel'])
+  want = np.zeros_like(h)
+  for t in range(X.shape[1]):
+    for i in range(t + 1):
+      want[:, t] += 0.9 ** (t - i) * np.sum(h[:, i] * h[:, t], -1, keepdims=True) * h[:, i]
+  want = want @ np.asarray(params['params']['out_proj']['kernel'])
+  np.testing.assert_allclose(layer.apply(params, X), want, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize('layer', [LINEAR_LAYERS['linear attention']('chunkwise'),
                                    LINEAR_LAYERS['Gated DeltaNet']('chunkwise'),
                                    SoftmaxAttention()], ids=['linear', 'gated_delta', 'softmax'])
@@ -69,6 +86,7 @@ def test_a_layer_never_sees_the_future(layer):
     (lambda: LinearAttention(form='scan'), "LinearAttention(form='scan'): form must be one of"),
     (lambda: LinearAttention(feature_map='relu'), 'feature_map must be one of'),
     (lambda: LinearAttention(feature_map='identity'), 'use normalize=False'),
+    (lambda: LinearAttention(decay=0.0), 'LinearAttention(decay=0.0): decay must be a number in'),
     (lambda: DeltaNet(chunk=0), 'DeltaNet(chunk=0): chunk must be an integer >= 1'),
     (lambda: DeltaNet(num_heads=3).init(jax.random.PRNGKey(0), X),
      'features a multiple of num_heads=3; got shape (2, 19, 8)')])

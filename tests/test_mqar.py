@@ -1,6 +1,7 @@
 """MQAR through the engine: per-position labels, a tiny run, and a test set in Zoology's own
 layout (an .npz of x and y, −100 where there is no label) scored by the trained run."""
 
+import json
 import os
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import optax
 import pytest
 
 from configs import mqar as mqar_config
-from fwrnn.engine import loop, sweep, train_steps
+from fwrnn.engine import loop, run_dir, sweep, train_steps
 from fwrnn.engine.inference import TrainedRun
 from fwrnn.layers.cores import stack_state_bytes
 from fwrnn.report import kinds as report_kinds
@@ -141,6 +142,19 @@ def test_a_run_stops_once_its_validation_error_reaches_the_target(trained, tmp_p
   assert results.valid_error <= 5.0
 
 
+def test_a_run_recorded_before_an_option_existed_reads_as_that_options_old_value(tmp_path):
+  config = mqar_config.get_config('tiny')
+  old = config.to_dict()
+  for field in mqar.ADDED_FIELDS:
+    del old['model'][field.split('.')[1]]
+  (tmp_path / 'config.json').write_text(json.dumps(old))
+  recorded = run_dir.read_config(str(tmp_path))
+  assert (recorded.model.decay, recorded.model.tied_qkv) == (1.0, False)
+  assert run_dir.differing_field(recorded, config) is None
+  config.model.decay = 0.95
+  assert run_dir.differing_field(recorded, config) == ('model.decay', 1.0, 0.95)
+
+
 @pytest.mark.parametrize('grid', ['cpu', 'zoology'])
 def test_every_member_of_the_mqar_sweeps_is_a_valid_run(grid):
   base = mqar_config.get_config(grid)
@@ -150,6 +164,17 @@ def test_every_member_of_the_mqar_sweeps_is_a_valid_run(grid):
   shapes = {(c.model.name, c.data.length, c.model.hidden_size) for c in configs}
   rates = len(mqar_config.GRIDS[grid]['rates'])
   assert len(shapes) * rates * 3 == len(members)  # every rate × 3 seeds of each core, shape, width
+
+
+def test_the_memory_ablation_changes_linear_attention_one_option_at_a_time():
+  base = mqar_config.get_config('memory_ablation')
+  members = mqar_config.get_sweep('memory_ablation')
+  configs = [sweep.member_config(base, overrides) for overrides in members]
+  loop.checked_kind(configs, population=False)
+  variants = {(c.model.decay, c.model.feature_map, c.model.tied_qkv) for c in configs}
+  assert variants == {(1.0, 'elu1', False), (0.95, 'elu1', False), (1.0, 'relu_ln', False),
+                      (1.0, 'elu1', True), (0.95, 'relu_ln', True)}
+  assert len(members) == 3 * len(variants)
 
 
 def test_the_fast_weights_search_covers_every_eta_decay_and_rate_once():

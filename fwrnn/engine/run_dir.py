@@ -9,6 +9,7 @@
 """
 
 import datetime
+import importlib
 import json
 import os
 import time
@@ -52,15 +53,31 @@ def flatten_config(config: ml_collections.ConfigDict | dict) -> dict:
 
 
 def read_config(workdir: str) -> ml_collections.ConfigDict:
-  """The config a run in workdir was started with; RunError if there is none."""
+  """The config a run in workdir was started with, with the fields its task added since at the
+  values under which it computed (with_added_fields); RunError if there is none."""
   path = os.path.join(workdir, 'config.json')
   if not os.path.exists(path):
     raise RunError(f'{workdir} is not a run directory: it has no config.json')
   try:
     with open(path) as f:
-      return ml_collections.ConfigDict(json.load(f))
+      return with_added_fields(ml_collections.ConfigDict(json.load(f)))
   except (json.JSONDecodeError, UnicodeDecodeError) as e:
     raise RunError(f'{path} is not a readable config: {e}') from None
+
+
+def with_added_fields(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+  """config with each field of its task's ADDED_FIELDS ({field: the value that computes as
+  before the field existed}) that it lacks: a run recorded before a task gained an option is
+  the same run as one given that option's old value."""
+  try:
+    task = importlib.import_module(config.task) if 'task' in config else None
+  except ImportError:
+    return config
+  for field, value in getattr(task, 'ADDED_FIELDS', {}).items():
+    section, _, name = field.rpartition('.')
+    if section in config and name not in config[section]:
+      config[section][name] = value
+  return config
 
 
 def read_curve(workdir: str, name: str = CURVE_FILE) -> np.ndarray:

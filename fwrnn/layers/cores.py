@@ -129,7 +129,8 @@ def _mixer_factory(model_cfg) -> tuple[mixer_stack.MixerFactory, bool]:
   makers = {
       'softmax_attention': lambda: descendants.SoftmaxAttention(num_heads=m.num_heads),
       'linear_attention': lambda: descendants.LinearAttention(
-          feature_map=m.feature_map, normalize=m.feature_map != 'identity', **linear),
+          feature_map=m.feature_map, normalize=m.feature_map != 'identity', decay=m.decay,
+          tied=m.tied_qkv, **linear),
       'deltanet': lambda: descendants.DeltaNet(**linear),
       'gated_deltanet': lambda: descendants.GatedDeltaNet(**linear),
       'lstm': lambda: LSTMCore(m.hidden_size),

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 from fwrnn.layers import linear_recurrences
 
 FORMS = ('chunkwise', 'recurrent')
-FEATURE_MAPS = ('identity', 'elu1')
+FEATURE_MAPS = ('identity', 'elu1', 'relu_ln')
 
 
 def _check(layer: str, name: str, value, allowed) -> None:
@@ -100,13 +100,21 @@ def _l2_normalised(x):
 class LinearAttention(nn.Module):
   """Causal linear attention (Katharopoulos et al. 2020): S_t = S_{t−1} + φ(k_t) v_tᵀ and
   o_t = S_tᵀ φ(q_t), divided by φ(q_t)ᵀ Σ φ(k_i) if `normalize`. φ is 'elu1' (elu + 1, the
-  paper's) or 'identity' (no feature map; then there is no normaliser)."""
+  paper's), 'identity' (no feature map; then there is no normaliser) or 'relu_ln' (ReLU of a
+  LayerNorm over each head, as the 2016 cell's h).
+
+  Two options take it toward Ba et al.'s memory A_t = λ A_{t−1} + η h_t h_tᵀ, one difference
+  at a time: `decay`, a fixed λ by which the memory (and the normaliser) fades every step, and
+  `tied`, queries, keys and values all one projection (v = φ(k) = φ(q), as A reads and writes
+  with the same h)."""
   num_heads: int = 2
   feature_map: str = 'elu1'
   normalize: bool = True
   form: str = 'chunkwise'
   chunk: int = 64
   short_conv: int = 0
+  decay: float = 1.0
+  tied: bool = False
 
   def __post_init__(self):
     _check('LinearAttention', 'feature_map', self.feature_map, FEATURE_MAPS)
@@ -115,17 +123,30 @@ class LinearAttention(nn.Module):
     if self.normalize and self.feature_map == 'identity':
       raise ValueError("LinearAttention(feature_map='identity', normalize=True): without a "
                        'feature map the normaliser can be zero; use normalize=False')
+    if not (isinstance(self.decay, (int, float)) and 0 < self.decay <= 1):
+      raise ValueError(f'LinearAttention(decay={self.decay!r}): decay must be a number in (0, 1]')
     super().__post_init__()
+
+  def _feature(self, x, name: str):
+    if self.feature_map == 'elu1':
+      return nn.elu(x) + 1
+    if self.feature_map == 'relu_ln':
+      return nn.relu(nn.LayerNorm(name=f'{name}_norm')(x))
+    return x
 
   @nn.compact
   def __call__(self, x):
-    q, k, v = _project(x, self.num_heads, self.short_conv)
-    if self.feature_map == 'elu1':
-      q, k = nn.elu(q) + 1, nn.elu(k) + 1
+    if self.tied:
+      (shared,) = _project(x, self.num_heads, self.short_conv, names=('qkv',))
+      q = k = v = self._feature(shared, 'qkv')
+    else:
+      q, k, v = _project(x, self.num_heads, self.short_conv)
+      q, k = self._feature(q, 'q'), self._feature(k, 'k')
     if self.normalize:  # the normaliser is the recurrence's output on a value of ones
       v = jnp.concatenate([v, jnp.ones(v.shape[:-1] + (1,), v.dtype)], axis=-1)
     ones = jnp.ones(q.shape[:-1], q.dtype)
-    y = _mix(q, k, v, ones, jnp.zeros_like(ones), False, self.form, self.chunk)
+    log_alpha = jnp.full_like(ones, math.log(self.decay))
+    y = _mix(q, k, v, ones, log_alpha, False, self.form, self.chunk)
     if self.normalize:
       y = y[..., :-1] / (y[..., -1:] + 1e-6)
     return nn.Dense(x.shape[-1], use_bias=False, name='out_proj')(_merge(y))

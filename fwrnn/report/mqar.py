@@ -30,16 +30,19 @@ class MQARSetting:
   learning_rate: float
   fast_lr: float | None     # η and λ of fast weights; None for the other cores
   fast_decay: float | None
+  variant: str               # linear attention's options other than the defaults, or ''
   seeds: list[int]
   test_accuracy: np.ndarray  # per seed, 0–1
   valid_error: float         # mean over seeds, %
   longer_accuracy: dict      # {slice name: per-seed test accuracy} of the longer test slices
 
   def text(self) -> str:
-    """'0.01', or '0.01, η 0.1, λ 0.99' for fast weights."""
-    if self.fast_lr is None:
-      return f'{self.learning_rate:g}'
-    return f'{self.learning_rate:g}, η {self.fast_lr:g}, λ {self.fast_decay:g}'
+    """'0.01'; '0.01, η 0.1, λ 0.99' for fast weights; '0.01, λ 0.95' (its variant) for
+    linear attention given options other than the defaults."""
+    parts = [f'{self.learning_rate:g}', self.variant]
+    if self.fast_lr is not None:
+      parts.append(f'η {self.fast_lr:g}, λ {self.fast_decay:g}')
+    return ', '.join(p for p in parts if p)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,30 +57,44 @@ class MQARCell:
   chosen: MQARSetting        # the lowest mean validation error
 
 
-def _setting(model: str, rows: list[dict]) -> MQARSetting:
+def _variant(model: dict) -> str:
+  """Linear attention's options away from its defaults (elu1, no decay, untied), in words."""
+  if model['name'] != 'linear_attention':
+    return ''
+  parts = [f'φ {model["feature_map"]}' if model['feature_map'] != 'elu1' else '',
+           f'λ {model["decay"]:g}' if model['decay'] != 1 else '',
+           'q = k = v' if model['tied_qkv'] else '']
+  return ', '.join(p for p in parts if p)
+
+
+def _setting(model: dict, rows: list[dict]) -> MQARSetting:
   rows = sorted(rows, key=lambda row: row['seed'])
-  fast = model == 'fast_weights'
+  fast = model['name'] == 'fast_weights'
   longer = {name: np.array([row['longer_test_accuracy'][name] for row in rows])
             for name in (rows[0].get('longer_test_accuracy') or {})}
   return MQARSetting(rows[0]['learning_rate'], rows[0]['fast_lr'] if fast else None,
-                     rows[0]['fast_decay'] if fast else None, [row['seed'] for row in rows],
+                     rows[0]['fast_decay'] if fast else None, _variant(model),
+                     [row['seed'] for row in rows],
                      np.array([row['test_accuracy'] for row in rows]),
                      float(np.mean([row['valid_error'] for row in rows])), longer)
 
 
 def mqar_cells(rows: list[dict], configs: list[dict]) -> list[MQARCell]:
-  """The runs grouped by core, shape and width, and in each by setting (the learning rate,
-  and η and λ for fast weights); the chosen setting has the lowest mean validation error."""
+  """The runs grouped by core, shape and width, and in each by setting (the learning rate; η
+  and λ for fast weights; linear attention's variant); the chosen setting has the lowest mean
+  validation error."""
   groups = collections.defaultdict(lambda: collections.defaultdict(list))
   models = {}
   for row, config in zip(rows, configs):
     m, d = config['model'], config['data']
     key = (m['name'], d['length'], d['num_pairs'], m['hidden_size'])
-    groups[key][(row['learning_rate'], row['fast_lr'], row['fast_decay'])].append(row)
+    setting = (_variant(m), row['learning_rate'], row['fast_lr'], row['fast_decay'])
+    groups[key][setting].append((row, m))
     models[key] = m
   cells = []
   for key, by_setting in groups.items():
-    settings = [_setting(key[0], by_setting[s]) for s in sorted(by_setting)]
+    settings = [_setting(by_setting[s][0][1], [row for row, _ in by_setting[s]])
+                for s in sorted(by_setting)]
     state = stack_state_bytes(ml_collections.ConfigDict(models[key]), key[1])
     cells.append(MQARCell(*key, state, settings, min(settings, key=lambda s: s.valid_error)))
   order = list(NAMES)

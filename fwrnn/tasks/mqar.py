@@ -28,6 +28,9 @@ MAX_TOKENS = 2_000_000_000  # examples × length held on every device
 LABELS_PER_POSITION = True  # y is (N, K, 2): scripts/evaluate.py answers at positions
 
 
+# Options added after runs were recorded, at the values those runs computed with.
+ADDED_FIELDS = {'model.decay': 1.0, 'model.tied_qkv': False}
+
 TASK_RULES = {
     'model.name': OneOf(STACK_MIXER_NAMES),
     'model.num_layers': Integer(1, 64),
@@ -36,6 +39,8 @@ TASK_RULES = {
     'model.conv_first': Boolean(),
     'model.short_conv': Integer(0, 64, 'steps of the causal convolution; 0: none'),
     'model.feature_map': OneOf(FEATURE_MAPS),
+    'model.decay': Number(0, 1, low_open=True, text='in (0, 1]; 1: no decay'),
+    'model.tied_qkv': Boolean(),
     'model.chunk_form': OneOf(FORMS),
     'model.chunk': Integer(1, 4096),
     'data.vocab_size': Integer(4, 1_000_000),
