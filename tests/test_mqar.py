@@ -155,22 +155,25 @@ def test_a_run_recorded_before_an_option_existed_reads_as_that_options_old_value
   assert run_dir.differing_field(recorded, config) == ('model.decay', 1.0, 0.95)
 
 
-@pytest.mark.parametrize('grid', ['cpu', 'zoology'])
-def test_every_member_of_the_mqar_sweeps_is_a_valid_run(grid):
-  base = mqar_config.get_config(grid)
-  members = mqar_config.get_sweep(grid)
+def checked_members(variant: str):
+  """The sweep of configs/mqar.py:variant and its members' configs, each a valid run."""
+  base = mqar_config.get_config(variant)
+  members = mqar_config.get_sweep(variant)
   configs = [sweep.member_config(base, overrides) for overrides in members]
   loop.checked_kind(configs, population=False)
+  return members, configs
+
+
+@pytest.mark.parametrize('grid', ['cpu', 'zoology'])
+def test_every_member_of_the_mqar_sweeps_is_a_valid_run(grid):
+  members, configs = checked_members(grid)
   shapes = {(c.model.name, c.data.length, c.model.hidden_size) for c in configs}
   rates = len(mqar_config.GRIDS[grid]['rates'])
   assert len(shapes) * rates * 3 == len(members)  # every rate × 3 seeds of each core, shape, width
 
 
 def test_the_memory_ablation_changes_linear_attention_one_option_at_a_time():
-  base = mqar_config.get_config('memory_ablation')
-  members = mqar_config.get_sweep('memory_ablation')
-  configs = [sweep.member_config(base, overrides) for overrides in members]
-  loop.checked_kind(configs, population=False)
+  members, configs = checked_members('memory_ablation')
   variants = {(c.model.decay, c.model.feature_map, c.model.tied_qkv) for c in configs}
   assert variants == {(1.0, 'elu1', False), (0.95, 'elu1', False), (1.0, 'relu_ln', False),
                       (1.0, 'elu1', True), (0.95, 'relu_ln', True)}
@@ -178,10 +181,7 @@ def test_the_memory_ablation_changes_linear_attention_one_option_at_a_time():
 
 
 def test_the_fast_weights_search_covers_every_eta_decay_and_rate_once():
-  base = mqar_config.get_config('fast_weights_search')
-  members = mqar_config.get_sweep('fast_weights_search')
-  configs = [sweep.member_config(base, overrides) for overrides in members]
-  loop.checked_kind(configs, population=False)
+  members, configs = checked_members('fast_weights_search')
   settings = {(c.model.fast_lr, c.model.fast_decay, c.train.learning_rate) for c in configs}
   assert len(settings) == len(members) == 4 * 3 * 2
   assert {(c.model.name, c.data.length, c.model.hidden_size) for c in configs} == {
