@@ -70,6 +70,30 @@ def test_tied_decaying_linear_attention_is_ba_et_als_memory_read_with_h():
   np.testing.assert_allclose(layer.apply(params, X), want, rtol=1e-4, atol=1e-4)
 
 
+@pytest.fixture
+def uncached():
+  """Every jit compiles anew: the session's compilation cache is off."""
+  jax.config.update('jax_enable_compilation_cache', False)
+  yield
+  jax.config.update('jax_enable_compilation_cache', True)
+
+
+@pytest.mark.parametrize('make', [
+    lambda form: DeltaNet(form=form),
+    lambda form: LinearAttention(feature_map='relu_ln', decay=0.95, tied=True, form=form)],
+    ids=['DeltaNet', 'linear attention as the 2016 memory'])
+def test_the_chunkwise_form_agrees_at_a_sweeps_size_each_time_it_is_compiled(make, uncached):
+  """Batch 256, 64 steps, width 64, chunks of 64: XLA on a CPU once compiled the outputs of a
+  scan over chunks, read by a reduction (DeltaNet's head norm), to garbage in about half of
+  its compilations; the chunks' outputs are now computed outside the scan."""
+  x = jax.random.normal(jax.random.PRNGKey(1), (256, 64, 64))
+  params = make('chunkwise').init(jax.random.PRNGKey(0), x[:1])
+  want = jax.jit(make('recurrent').apply)(params, x)
+  for _ in range(4):  # a new compilation each time
+    got = jax.jit(lambda p, x: make('chunkwise').apply(p, x))(params, x)
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize('layer', [LINEAR_LAYERS['linear attention']('chunkwise'),
                                    LINEAR_LAYERS['Gated DeltaNet']('chunkwise'),
                                    SoftmaxAttention()], ids=['linear', 'gated_delta', 'softmax'])

@@ -20,6 +20,9 @@ inverse of a unit lower-triangular matrix, by forward substitution). Both take o
 arrays, (T, d) each; vmap them over heads and batch.
 """
 
+import functools
+from typing import NamedTuple
+
 import jax
 import jax.numpy as jnp
 
@@ -54,28 +57,50 @@ def recurrent(q, k, v, beta=None, log_alpha=None, erase: bool = False, initial=N
 def chunkwise(q, k, v, beta=None, log_alpha=None, erase: bool = False, initial=None,
               chunk: int = 64):
   """The same outputs and final state as `recurrent`, computed chunk by chunk (any length: the
-  last chunk is padded with steps that neither write nor decay)."""
+  last chunk is padded with steps that neither write nor decay): each chunk's own part for
+  all chunks at once, then the state carried from chunk to chunk, then every chunk's outputs
+  from the state before it."""
   beta, log_alpha = _defaults(q, beta, log_alpha)
   length = q.shape[0]
   pad = -length % chunk
   padded = [jnp.pad(a, [(0, pad)] + [(0, 0)] * (a.ndim - 1)) for a in (q, k, v, beta, log_alpha)]
-  chunks = [a.reshape(-1, chunk, *a.shape[1:]) for a in padded]
+  parts = jax.vmap(functools.partial(_chunk_parts, erase=erase))(
+      *(a.reshape(-1, chunk, *a.shape[1:]) for a in padded))
   state = jnp.zeros((k.shape[1], v.shape[1]), q.dtype) if initial is None else initial
 
-  def one_chunk(state, inputs):
-    return _chunk(state, *inputs, erase=erase)
+  def advance(state, part):
+    return part.total * state + (part.to_end * part.k).T @ part.delta(state), state
 
-  state, outputs = jax.lax.scan(one_chunk, state, chunks)
+  state, starts = jax.lax.scan(advance, state, parts)
+  outputs = jax.vmap(lambda start, part: part.outputs(start))(starts, parts)
   return outputs.reshape(-1, v.shape[1])[:length], state
 
 
-def _chunk(state, q, k, v, beta, log_alpha, erase: bool):
-  """One chunk of C steps from the state before it: (the state after it, the outputs (C, d_v)).
+class ChunkParts(NamedTuple):
+  """What a chunk of C steps contributes whatever the state S_0 before it.
 
   With γ_t the product of the gates up to step t of the chunk, the state after step t is
   γ_t S_0 + Σ_{i≤t} (γ_t/γ_i) k_i δ_iᵀ, where δ_i = β_i (v_i − [erase] α_i S_{i−1}ᵀ k_i).
   The δ solve the triangular system δ = T (V − [erase] diag(γ) K S_0) with
-  T = (I + [erase] tril(diag(β) (Γ ⊙ K Kᵀ), −1))⁻¹ diag(β), Γ_ti = γ_t/γ_i."""
+  T = (I + [erase] tril(diag(β) (Γ ⊙ K Kᵀ), −1))⁻¹ diag(β), Γ_ti = γ_t/γ_i: δ = U − W S_0."""
+  q: jax.Array        # (C, d_k)
+  k: jax.Array        # (C, d_k)
+  decay: jax.Array    # Γ masked to i ≤ t (C, C)
+  gamma: jax.Array    # γ_t (C, 1)
+  to_end: jax.Array   # γ_C/γ_t (C, 1)
+  total: jax.Array    # γ_C
+  u: jax.Array        # T V (C, d_v)
+  w: jax.Array        # [erase] T diag(γ) K (C, d_k)
+
+  def delta(self, state):
+    return self.u - self.w @ state
+
+  def outputs(self, state):
+    """The chunk's outputs (C, d_v) from the state before it."""
+    return self.gamma * (self.q @ state) + (self.decay * (self.q @ self.k.T)) @ self.delta(state)
+
+
+def _chunk_parts(q, k, v, beta, log_alpha, erase: bool) -> ChunkParts:
   size = q.shape[0]
   log_gamma = jnp.cumsum(log_alpha)
   causal = jnp.tril(jnp.ones((size, size), bool))
@@ -85,13 +110,11 @@ def _chunk(state, q, k, v, beta, log_alpha, erase: bool):
   gamma = jnp.exp(log_gamma)[:, None]
   if erase:
     inverse = _unit_lower_inverse(jnp.tril(beta[:, None] * decay * (k @ k.T), -1))
-    delta = inverse @ (beta[:, None] * v) - (inverse @ (beta[:, None] * gamma * k)) @ state
+    u, w = inverse @ (beta[:, None] * v), inverse @ (beta[:, None] * gamma * k)
   else:
-    delta = beta[:, None] * v
-  outputs = gamma * (q @ state) + (decay * (q @ k.T)) @ delta
-  to_end = jnp.exp(log_gamma[-1] - log_gamma)[:, None]
-  state = jnp.exp(log_gamma[-1]) * state + (to_end * k).T @ delta
-  return state, outputs
+    u, w = beta[:, None] * v, jnp.zeros_like(k)
+  return ChunkParts(q, k, decay, gamma, jnp.exp(log_gamma[-1] - log_gamma)[:, None],
+                    jnp.exp(log_gamma[-1]), u, w)
 
 
 def _unit_lower_inverse(strictly):
