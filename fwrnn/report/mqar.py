@@ -8,6 +8,7 @@ import dataclasses
 import ml_collections
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import NullFormatter
 
 from fwrnn.layers.cores import stack_state_bytes
 from fwrnn.report.common import spread_text
@@ -169,6 +170,7 @@ def plot_accuracy_against_state(cells: list[MQARCell], path: str) -> None:
   zoology.set(title="Zoology's published points (approximate)")
   for ax in axes:
     ax.set(xscale='log', xlabel='recurrent state size (bytes, as Zoology counts)', ylim=(0, 101))
+    ax.xaxis.set_minor_formatter(NullFormatter())  # a narrow range would label every minor tick
     ax.legend(fontsize=8)
   axes[0].set(ylabel='test accuracy (%)')
   fig.tight_layout()
