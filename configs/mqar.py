@@ -145,21 +145,23 @@ def _member(core, length, pairs, examples, width, rate, seed, grid) -> dict:
           'train.eval_every': max(1, steps // 10), 'train.learning_rate': rate, 'seed': seed}
 
 
-def _fast_weights_search() -> list[dict]:
+def _smallest_cpu_member(core, rate, seed) -> dict:
+  """A member of the cpu grid at its first shape and width, where the two studies run."""
   grid = GRIDS['cpu']
   (length, pairs), width = SHAPES[0], grid['widths'][0]
+  return _member(core, length, pairs, grid['examples'][length], width, rate, seed, grid)
+
+
+def _fast_weights_search() -> list[dict]:
   search = FAST_WEIGHTS_SEARCH
-  return [{**_member('fast_weights', length, pairs, grid['examples'][length], width, rate, 0,
-                     grid), 'model.fast_lr': eta, 'model.fast_decay': decay}
+  return [{**_smallest_cpu_member('fast_weights', rate, 0), 'model.fast_lr': eta,
+           'model.fast_decay': decay}
           for eta in search['fast_lr'] for decay in search['fast_decay']
           for rate in search['rates']]
 
 
 def _memory_ablation() -> list[dict]:
-  grid = GRIDS['cpu']
-  (length, pairs), width = SHAPES[0], grid['widths'][0]
-  return [{**_member('linear_attention', length, pairs, grid['examples'][length], width,
-                     MEMORY_ABLATION_RATE, seed, grid), **options}
+  return [{**_smallest_cpu_member('linear_attention', MEMORY_ABLATION_RATE, seed), **options}
           for options in MEMORY_ABLATION.values() for seed in SEEDS]
 
 

@@ -90,10 +90,10 @@ class ChunkParts(NamedTuple):
   to_end: jax.Array   # γ_C/γ_t (C, 1)
   total: jax.Array    # γ_C
   u: jax.Array        # T V (C, d_v)
-  w: jax.Array        # [erase] T diag(γ) K (C, d_k)
+  w: jax.Array | None  # T diag(γ) K (C, d_k) for the delta rule; None without erase
 
   def delta(self, state):
-    return self.u - self.w @ state
+    return self.u if self.w is None else self.u - self.w @ state
 
   def outputs(self, state):
     """The chunk's outputs (C, d_v) from the state before it."""
@@ -112,7 +112,7 @@ def _chunk_parts(q, k, v, beta, log_alpha, erase: bool) -> ChunkParts:
     inverse = _unit_lower_inverse(jnp.tril(beta[:, None] * decay * (k @ k.T), -1))
     u, w = inverse @ (beta[:, None] * v), inverse @ (beta[:, None] * gamma * k)
   else:
-    u, w = beta[:, None] * v, jnp.zeros_like(k)
+    u, w = beta[:, None] * v, None
   return ChunkParts(q, k, decay, gamma, jnp.exp(log_gamma[-1] - log_gamma)[:, None],
                     jnp.exp(log_gamma[-1]), u, w)
 

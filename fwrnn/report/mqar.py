@@ -1,6 +1,7 @@
 """The MQAR report: each core at each (L, kv) and width with the setting (learning rate; and
-η, λ for fast weights) that had the lowest validation error (mean over seeds), its test accuracy and its recurrent state size, and
-accuracy against state size in bytes (Zoology's axis) beside the points Zoology published."""
+η, λ for fast weights) that had the lowest validation error (mean over seeds), its test
+accuracy and its recurrent state size, and accuracy against state size in bytes (Zoology's
+axis) beside the points Zoology published."""
 
 import collections
 import dataclasses
@@ -68,13 +69,13 @@ def _variant(model: dict) -> str:
   return ', '.join(p for p in parts if p)
 
 
-def _setting(model: dict, rows: list[dict]) -> MQARSetting:
+def _setting(name: str, variant: str, rows: list[dict]) -> MQARSetting:
   rows = sorted(rows, key=lambda row: row['seed'])
-  fast = model['name'] == 'fast_weights'
+  fast = name == 'fast_weights'
   longer = {name: np.array([row['longer_test_accuracy'][name] for row in rows])
             for name in (rows[0].get('longer_test_accuracy') or {})}
   return MQARSetting(rows[0]['learning_rate'], rows[0]['fast_lr'] if fast else None,
-                     rows[0]['fast_decay'] if fast else None, _variant(model),
+                     rows[0]['fast_decay'] if fast else None, variant,
                      [row['seed'] for row in rows],
                      np.array([row['test_accuracy'] for row in rows]),
                      float(np.mean([row['valid_error'] for row in rows])), longer)
@@ -90,12 +91,11 @@ def mqar_cells(rows: list[dict], configs: list[dict]) -> list[MQARCell]:
     m, d = config['model'], config['data']
     key = (m['name'], d['length'], d['num_pairs'], m['hidden_size'])
     setting = (_variant(m), row['learning_rate'], row['fast_lr'], row['fast_decay'])
-    groups[key][setting].append((row, m))
+    groups[key][setting].append(row)
     models[key] = m
   cells = []
   for key, by_setting in groups.items():
-    settings = [_setting(by_setting[s][0][1], [row for row, _ in by_setting[s]])
-                for s in sorted(by_setting)]
+    settings = [_setting(key[0], s[0], by_setting[s]) for s in sorted(by_setting)]
     state = stack_state_bytes(ml_collections.ConfigDict(models[key]), key[1])
     cells.append(MQARCell(*key, state, settings, min(settings, key=lambda s: s.valid_error)))
   order = list(NAMES)
