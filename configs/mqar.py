@@ -97,20 +97,26 @@ CORES = ('softmax_attention', 'linear_attention', 'deltanet', 'gated_deltanet', 
          'lstm')
 SHAPES = ((64, 4), (128, 8), (256, 16))  # (L, kv)
 SEEDS = (0, 1, 2)
-# Each grid: widths, learning rates, training examples of each L, batch and epochs. Zoology's:
-# its rates np.logspace(-3, -1.5, 4) rounded, 100,000 and 20,000 examples, 32 epochs of batch
-# 256. The CPU slice's, sized for about ten hours of its 2-core machine (estimated from
-# scripts/benchmark.py --mixers; early stops at 1% validation error shorten it): 5.1 million
-# training tokens per member at each shape (Zoology's: 205 million at L = 64), Zoology's three
-# higher rates (on this budget 1e-3 left softmax and linear attention at chance: the first
-# population, results/mqar/README.md), batch 64.
+# Each grid: widths, learning rates and training examples of each L, batch, epochs, and the
+# chunk of the delta-rule cores. Zoology's: its rates np.logspace(-3, -1.5, 4) rounded, 100,000
+# and 20,000 examples, 32 epochs of batch 256. The CPU slice's (results/mqar/README.md): 1,250
+# steps of batch 64 at every L (5.1, 10.2 and 20.5 million training tokens; Zoology's: 205
+# million at L = 64), since at L = 128 half of that left softmax attention short of recall
+# (and so did 1,250 steps of batch 32); Zoology's three higher rates at L = 64 (there 1e-3 left
+# softmax and linear attention at chance and 3.2e-2 every core), its middle two beyond; chunks
+# of 16, which train the delta rule 1.9 times faster than 64 on this CPU (its forward
+# substitution is sequential within a chunk; benchmark.py --mixers --mixer_chunks=16,32,64).
 GRIDS = {
-    'zoology': dict(widths=(64, 128, 256, 512), rates=(1e-3, 3.2e-3, 1e-2, 3.2e-2),
+    'zoology': dict(widths=(64, 128, 256, 512),
+                    rates={length: (1e-3, 3.2e-3, 1e-2, 3.2e-2) for length in (64, 128, 256)},
                     examples={64: 100_000, 128: 20_000, 256: 20_000}, batch_size=256,
-                    epochs=32),
-    'cpu': dict(widths=(64, 128), rates=(3.2e-3, 1e-2, 3.2e-2),
-                examples={64: 20_000, 128: 10_000, 256: 5_000}, batch_size=64, epochs=4),
+                    epochs=32, delta_chunk=64),
+    'cpu': dict(widths=(64, 128),
+                rates={64: (3.2e-3, 1e-2, 3.2e-2), 128: (3.2e-3, 1e-2), 256: (3.2e-3, 1e-2)},
+                examples={64: 20_000, 128: 20_000, 256: 20_000}, batch_size=64, epochs=4,
+                delta_chunk=16),
 }
+DELTA_RULE_CORES = ('deltanet', 'gated_deltanet')
 
 
 # The fast-weights cell's own knobs (the paper's η = 0.5, λ = 0.95 left it at chance at L = 64,
@@ -139,10 +145,13 @@ MEMORY_ABLATION_RATE = 1e-2
 
 def _member(core, length, pairs, examples, width, rate, seed, grid) -> dict:
   steps = grid['epochs'] * examples // grid['batch_size']
-  return {'model.name': core, 'data.length': length, 'data.num_pairs': pairs,
-          'data.num_train': examples, 'model.hidden_size': width,
-          'train.batch_size': grid['batch_size'], 'train.num_steps': steps,
-          'train.eval_every': max(1, steps // 10), 'train.learning_rate': rate, 'seed': seed}
+  member = {'model.name': core, 'data.length': length, 'data.num_pairs': pairs,
+            'data.num_train': examples, 'model.hidden_size': width,
+            'train.batch_size': grid['batch_size'], 'train.num_steps': steps,
+            'train.eval_every': max(1, steps // 10), 'train.learning_rate': rate, 'seed': seed}
+  if core in DELTA_RULE_CORES:
+    member['model.chunk'] = grid['delta_chunk']
+  return member
 
 
 def _smallest_cpu_member(core, rate, seed) -> dict:
@@ -183,4 +192,4 @@ def get_sweep(variant: str = 'cpu') -> list[dict]:
   return [{**_member(core, length, pairs, grid['examples'][length], width, rate, seed, grid),
            **(FAST_WEIGHTS_CHOSEN if core == 'fast_weights' else {})}
           for length, pairs in SHAPES for width in grid['widths'] for core in CORES
-          for rate in grid['rates'] for seed in SEEDS]
+          for rate in grid['rates'][length] for seed in SEEDS]

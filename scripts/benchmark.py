@@ -26,6 +26,8 @@ each in a fresh process, the variants taking turns:
 --mixer_length, and the planned peak memory of a gradient as L grows:
 
     python scripts/benchmark.py --mixers --out=results/speed/mqar_mixers_cpu.json
+
+--mixer_chunks=16,32,64 times the chunkwise cores at each chunk size instead.
 """
 
 import json
@@ -60,6 +62,8 @@ _MIXER_WIDTH = flags.DEFINE_integer('mixer_width', 64, 'Model width of --mixers.
 _MIXER_BATCH = flags.DEFINE_integer('mixer_batch', 32, 'Batch of --mixers.')
 _MIXER_MEMORY = flags.DEFINE_list('mixer_memory_lengths', ['64', '128', '256', '512', '1024'],
                                   'Sequence lengths of the --mixers memory sweep.')
+_MIXER_CHUNKS = flags.DEFINE_list('mixer_chunks', [], 'With --mixers: time the chunkwise cores '
+                                  'at each of these chunk sizes instead.')
 _OUT = flags.DEFINE_string('out', None, 'Write the results as JSON here.')
 COMPILE_LENGTHS, COMPILE_HIDDEN = (20, 128), 64
 
@@ -197,17 +201,25 @@ def _compile_times() -> dict:
 
 
 def _mixers() -> dict:
-  """The MQAR cores' throughput at --mixer_length and their gradient memory as L grows."""
+  """The MQAR cores' throughput at --mixer_length and their gradient memory as L grows (or,
+  with --mixer_chunks, the chunkwise cores' throughput at each chunk size)."""
   length, width, batch = _MIXER_LENGTH.value, _MIXER_WIDTH.value, _MIXER_BATCH.value
-  rows = mixers.throughput(length, length // 16, width, batch, _STEPS.value, _REPEATS.value)
+  setting = {'machine': {'processor': platform.processor(), 'cpu_count': os.cpu_count(),
+                         'jax': jax.__version__},
+             'length': length, 'width': width, 'batch_size': batch,
+             'steps_per_repeat': _STEPS.value, 'repeats': _REPEATS.value}
   print(f'MQAR L={length} kv={length // 16} width {width} batch {batch} on {jax.devices()[0]}')
+  if _MIXER_CHUNKS.value:
+    chunks = tuple(map(int, _MIXER_CHUNKS.value))
+    rows = mixers.chunk_throughput(chunks, length, length // 16, width, batch, _STEPS.value,
+                                   _REPEATS.value)
+    mixers.print_chunks(rows)
+    return {**setting, 'chunk_throughput': rows}
+  rows = mixers.throughput(length, length // 16, width, batch, _STEPS.value, _REPEATS.value)
   mixers.print_throughput(rows)
   memory = mixers.gradient_memory(tuple(map(int, _MIXER_MEMORY.value)), width, batch)
   mixers.print_memory(memory)
-  return {'machine': {'processor': platform.processor(), 'cpu_count': os.cpu_count(),
-                      'jax': jax.__version__},
-          'length': length, 'width': width, 'batch_size': batch, 'steps_per_repeat': _STEPS.value,
-          'repeats': _REPEATS.value, 'throughput': rows, 'gradient_memory': memory}
+  return {**setting, 'throughput': rows, 'gradient_memory': memory}
 
 
 def _write(report: dict) -> None:

@@ -167,9 +167,12 @@ def checked_members(variant: str):
 @pytest.mark.parametrize('grid', ['cpu', 'zoology'])
 def test_every_member_of_the_mqar_sweeps_is_a_valid_run(grid):
   members, configs = checked_members(grid)
-  shapes = {(c.model.name, c.data.length, c.model.hidden_size) for c in configs}
-  rates = len(mqar_config.GRIDS[grid]['rates'])
-  assert len(shapes) * rates * 3 == len(members)  # every rate × 3 seeds of each core, shape, width
+  cells = {(c.model.name, c.data.length, c.model.hidden_size) for c in configs}
+  rates = mqar_config.GRIDS[grid]['rates']
+  # every rate of its L × 3 seeds of each core, shape and width
+  assert sum(len(rates[length]) for _, length, _ in cells) * 3 == len(members)
+  delta_chunks = {c.model.chunk for c in configs if c.model.name in mqar_config.DELTA_RULE_CORES}
+  assert delta_chunks == {mqar_config.GRIDS[grid]['delta_chunk']}
 
 
 def test_the_memory_ablation_changes_linear_attention_one_option_at_a_time():

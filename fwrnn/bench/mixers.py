@@ -18,6 +18,7 @@ VARIANTS = (
     ('linear_attention', 'recurrent'), ('deltanet', 'chunkwise'), ('deltanet', 'recurrent'),
     ('gated_deltanet', 'chunkwise'), ('gated_deltanet', 'recurrent'),
     ('fast_weights', 'implicit'), ('fast_weights', 'explicit'), ('lstm', None))
+CHUNKWISE_CORES = ('linear_attention', 'deltanet', 'gated_deltanet')
 
 
 def variant_config(name: str, form: str | None, length: int, pairs: int, width: int,
@@ -35,17 +36,23 @@ def variant_config(name: str, form: str | None, length: int, pairs: int, width: 
   return config
 
 
+def _side_by_side(configs: dict, steps: int, repeats: int) -> tuple[dict, dict]:
+  """Each config's training (compiled once) and its timed repetitions, taken in turns."""
+  trainings = {key: measure.CompiledTraining(config) for key, config in configs.items()}
+  for training in trainings.values():
+    training.time_steps(steps)  # warm-up
+  seconds = {key: [] for key in configs}
+  for _ in range(repeats):
+    for key, training in trainings.items():
+      seconds[key].append(training.time_steps(steps))
+  return trainings, seconds
+
+
 def throughput(length: int, pairs: int, width: int, batch: int, steps: int,
                repeats: int) -> list[dict]:
   """Sequences per second of every variant (median, min, max over the repetitions)."""
   configs = {v: variant_config(*v, length, pairs, width, batch) for v in VARIANTS}
-  trainings = {v: measure.CompiledTraining(config) for v, config in configs.items()}
-  for training in trainings.values():
-    training.time_steps(steps)  # warm-up
-  seconds = {v: [] for v in VARIANTS}
-  for _ in range(repeats):
-    for variant, training in trainings.items():
-      seconds[variant].append(training.time_steps(steps))
+  trainings, seconds = _side_by_side(configs, steps, repeats)
   rows = []
   for (name, form), training in trainings.items():
     rate = measure.summarise(seconds[(name, form)], steps * batch)
@@ -53,6 +60,20 @@ def throughput(length: int, pairs: int, width: int, batch: int, steps: int,
                      compile_seconds=training.compile_seconds,
                      state_bytes=stack_state_bytes(configs[(name, form)].model, length)))
   return rows
+
+
+def chunk_throughput(chunks: tuple[int, ...], length: int, pairs: int, width: int, batch: int,
+                     steps: int, repeats: int) -> list[dict]:
+  """Sequences per second of each chunkwise core at each chunk size, side by side."""
+  configs = {}
+  for name in CHUNKWISE_CORES:
+    for chunk in chunks:
+      configs[(name, chunk)] = variant_config(name, 'chunkwise', length, pairs, width, batch)
+      configs[(name, chunk)].model.chunk = chunk
+  _, seconds = _side_by_side(configs, steps, repeats)
+  return [dict(core=name, chunk=chunk,
+               sequences_per_second=measure.summarise(seconds[(name, chunk)], steps * batch))
+          for name, chunk in configs]
 
 
 def gradient_memory(lengths: tuple[int, ...], width: int, batch: int) -> list[dict]:
@@ -78,6 +99,14 @@ def print_throughput(rows: list[dict]) -> None:
     rate = r['sequences_per_second']
     print(f'{r["core"]:<20}{r["form"] or "-":<11}{rate["median"]:>16.0f}{rate["min"]:>9.0f}'
           f'{rate["max"]:>9.0f}{r["state_bytes"]:>10,}{r["compile_seconds"]:>11.1f}')
+
+
+def print_chunks(rows: list[dict]) -> None:
+  print(f'{"core":<20}{"chunk":>6}{"seq/s (median)":>16}{"min":>9}{"max":>9}')
+  for r in rows:
+    rate = r['sequences_per_second']
+    print(f'{r["core"]:<20}{r["chunk"]:>6}{rate["median"]:>16.0f}{rate["min"]:>9.0f}'
+          f'{rate["max"]:>9.0f}')
 
 
 def print_memory(rows: list[dict]) -> None:
