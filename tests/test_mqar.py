@@ -205,6 +205,15 @@ def test_the_report_chooses_fast_weights_settings_by_eta_and_decay_too():
   assert '| 0.01, η 0.5, λ 0.99 | 85.00 | 15.0 ± 7.1 | 0, 1 |' in text
 
 
+def test_the_report_lists_the_longer_test_slices_shortest_first():
+  model = mqar_config.get_config().model.to_dict()
+  config = dict(model=dict(model, name='deltanet'), data=dict(length=256, num_pairs=16))
+  rows = [dict(learning_rate=0.01, fast_lr=0.5, fast_decay=0.95, seed=0, valid_error=10.0,
+               test_accuracy=0.9, longer_test_accuracy={'L1024': 0.7, 'L512': 0.8})]
+  text = mqar_report.mqar_markdown(mqar_report.mqar_cells(rows, [config]), rows, 'header')
+  assert '| L512: 80.0 (1 seed); L1024: 70.0 (1 seed) |' in text
+
+
 def test_the_mqar_report_shows_each_core_at_its_best_rate_with_its_state_size(trained, tmp_path):
   config, workdir, results = trained
   rows, configs = read_runs(os.path.dirname(workdir))

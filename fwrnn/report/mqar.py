@@ -72,8 +72,8 @@ def _variant(model: dict) -> str:
 def _setting(name: str, variant: str, rows: list[dict]) -> MQARSetting:
   rows = sorted(rows, key=lambda row: row['seed'])
   fast = name == 'fast_weights'
-  longer = {name: np.array([row['longer_test_accuracy'][name] for row in rows])
-            for name in (rows[0].get('longer_test_accuracy') or {})}
+  slices = sorted(rows[0].get('longer_test_accuracy') or {}, key=lambda s: int(s.lstrip('L')))
+  longer = {s: np.array([row['longer_test_accuracy'][s] for row in rows]) for s in slices}
   return MQARSetting(rows[0]['learning_rate'], rows[0]['fast_lr'] if fast else None,
                      rows[0]['fast_decay'] if fast else None, variant,
                      [row['seed'] for row in rows],
