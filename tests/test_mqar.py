@@ -214,6 +214,18 @@ def test_the_report_lists_the_longer_test_slices_shortest_first():
   assert '| L512: 80.0 (1 seed); L1024: 70.0 (1 seed) |' in text
 
 
+def test_the_report_tables_each_core_and_width_by_shape_with_a_dash_where_none_ran():
+  model = mqar_config.get_config().model.to_dict()
+  configs = [dict(model=dict(model, name=name), data=dict(length=length, num_pairs=pairs))
+             for name, length, pairs in [('lstm', 64, 4), ('deltanet', 64, 4),
+                                         ('deltanet', 128, 8)]]
+  rows = [dict(learning_rate=0.01, fast_lr=0.5, fast_decay=0.95, seed=0, valid_error=10.0,
+               test_accuracy=accuracy) for accuracy in (0.0, 0.9, 0.8)]
+  assert mqar_report.mqar_by_shape(mqar_report.mqar_cells(rows, configs)) == [
+      '| core | width | L = 64, kv = 4 | L = 128, kv = 8 |', '|---|---:|---:|---:|',
+      '| DeltaNet | 64 | 90.0 (1 seed) | 80.0 (1 seed) |', '| LSTM | 64 | 0.0 (1 seed) | – |']
+
+
 def test_the_mqar_report_shows_each_core_at_its_best_rate_with_its_state_size(trained, tmp_path):
   config, workdir, results = trained
   rows, configs = read_runs(os.path.dirname(workdir))

@@ -113,11 +113,30 @@ def mqar_row(cell: MQARCell) -> dict:
               longer_test_accuracy={k: v.tolist() for k, v in chosen.longer_accuracy.items()})
 
 
+def mqar_by_shape(cells: list[MQARCell]) -> list[str]:
+  """A table of test accuracy with a row per core and width and a column per (L, kv)."""
+  shapes = sorted({(c.length, c.num_pairs) for c in cells})
+  found = {(c.model, c.width, c.length, c.num_pairs): c for c in cells}
+  order = list(NAMES)
+  lines = ['| core | width | ' + ' | '.join(f'L = {l}, kv = {kv}' for l, kv in shapes) + ' |',
+           '|---|---:|' + '---:|' * len(shapes)]
+  for model, width in sorted({(c.model, c.width) for c in cells},
+                             key=lambda k: (k[1], order.index(k[0]))):
+    accuracies = [found.get((model, width, *shape)) for shape in shapes]
+    lines.append(f'| {NAMES[model]} | {width} | ' + ' | '.join(
+        spread_text(c.chosen.test_accuracy, '.1f', 100.0) if c else '–'
+        for c in accuracies) + ' |')
+  return lines
+
+
 def mqar_markdown(cells: list[MQARCell], rows: list[dict], header: str) -> str:
-  """One row per core, shape and width at its chosen setting; then every setting."""
+  """Test accuracy by core, width and shape; one row per core, shape and width at its chosen
+  setting; then every setting."""
   lines = [header, '', 'Test accuracy over the queried positions at the setting with the '
            'lowest mean validation error; the same parameters on test slices longer than the '
            'training sequences (same kv) measure length generalisation.', '',
+           '## Test accuracy (%) as kv grows', '', *mqar_by_shape(cells), '',
+           '## Each core at its chosen setting', '',
            '| L | kv | core | width | state (bytes) | setting (of those searched) '
            '| test accuracy (%) | longer tests (%) | seeds |',
            '|---:|---:|---|---:|---:|---|---:|---|---|']
