@@ -189,8 +189,8 @@ class DeltaNet(nn.Module):
   β_t k_t v_tᵀ, o_t = S_tᵀ q_t, with queries and keys L2-normalised, β_t = σ(w_β·x_t) per
   head, and each head's output RMS-normalised before the output projection (HeadNorm), as in
   flash-linear-attention's layers, which Zoology runs. With `gated`, Gated DeltaNet (Yang et
-  al. 2025): the state also decays by α_t = exp(−a·softplus(w_α·x_t + b)) per head (DecayGates: heads that start with memories
-  from under a step to about a thousand steps)."""
+  al. 2025): the state also decays by α_t = exp(−a·softplus(w_α·x_t + b)) per head
+  (DecayGates: heads that start with memories from under a step to about a thousand steps)."""
   num_heads: int = 2
   gated: bool = False
   form: str = 'chunkwise'

@@ -17,6 +17,7 @@ from fwrnn.report.common import spread_text
 NAMES = {'softmax_attention': 'Softmax attention', 'linear_attention': 'Linear attention',
          'deltanet': 'DeltaNet', 'gated_deltanet': 'Gated DeltaNet',
          'fast_weights': 'Fast weights', 'lstm': 'LSTM'}
+_CORE_RANK = list(NAMES).index  # the order of the tables' rows
 # Zoology's published (state bytes, accuracy) of the cores both have, read by eye off its
 # figure "Recall-Memory Tradeoff" (HazyResearch/zoology, zoology/analysis/paper/zoology_paper/
 # zoology_results.png; widths 64 to 512, its (L, kv) not stated there): approximate.
@@ -98,8 +99,7 @@ def mqar_cells(rows: list[dict], configs: list[dict]) -> list[MQARCell]:
     settings = [_setting(key[0], s[0], by_setting[s]) for s in sorted(by_setting)]
     state = stack_state_bytes(ml_collections.ConfigDict(models[key]), key[1])
     cells.append(MQARCell(*key, state, settings, min(settings, key=lambda s: s.valid_error)))
-  order = list(NAMES)
-  return sorted(cells, key=lambda c: (c.length, c.num_pairs, order.index(c.model), c.width))
+  return sorted(cells, key=lambda c: (c.length, c.num_pairs, _CORE_RANK(c.model), c.width))
 
 
 def mqar_row(cell: MQARCell) -> dict:
@@ -117,11 +117,10 @@ def mqar_by_shape(cells: list[MQARCell]) -> list[str]:
   """A table of test accuracy with a row per core and width and a column per (L, kv)."""
   shapes = sorted({(c.length, c.num_pairs) for c in cells})
   found = {(c.model, c.width, c.length, c.num_pairs): c for c in cells}
-  order = list(NAMES)
   lines = ['| core | width | ' + ' | '.join(f'L = {l}, kv = {kv}' for l, kv in shapes) + ' |',
            '|---|---:|' + '---:|' * len(shapes)]
   for model, width in sorted({(c.model, c.width) for c in cells},
-                             key=lambda k: (k[1], order.index(k[0]))):
+                             key=lambda k: (k[1], _CORE_RANK(k[0]))):
     accuracies = [found.get((model, width, *shape)) for shape in shapes]
     lines.append(f'| {NAMES[model]} | {width} | ' + ' | '.join(
         spread_text(c.chosen.test_accuracy, '.1f', 100.0) if c else '–'
