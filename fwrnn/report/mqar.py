@@ -162,10 +162,11 @@ def mqar_markdown(cells: list[MQARCell], rows: list[dict], header: str) -> str:
 
 def plot_accuracy_against_state(cells: list[MQARCell], path: str) -> None:
   """Test accuracy against state size, one panel per (L, kv), a line per core through its
-  widths, a bar from the lowest to the highest seed; a last panel with Zoology's points."""
+  widths, a bar from the lowest to the highest seed; a last panel with Zoology's points; one
+  axis of state size for all."""
   shapes = list(dict.fromkeys((c.length, c.num_pairs) for c in cells))
   fig = Figure(figsize=(4.6 * (len(shapes) + 1), 4.4))
-  axes = np.atleast_1d(fig.subplots(1, len(shapes) + 1, sharey=True))
+  axes = np.atleast_1d(fig.subplots(1, len(shapes) + 1, sharex=True, sharey=True))
   for ax, (length, pairs) in zip(axes, shapes):
     for number, model in enumerate(NAMES):
       mine = sorted((c for c in cells if (c.length, c.num_pairs, c.model) == (length, pairs, model)),
