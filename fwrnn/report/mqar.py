@@ -121,10 +121,10 @@ def mqar_by_shape(cells: list[MQARCell]) -> list[str]:
            '|---|---:|' + '---:|' * len(shapes)]
   for model, width in sorted({(c.model, c.width) for c in cells},
                              key=lambda k: (k[1], _CORE_RANK(k[0]))):
-    accuracies = [found.get((model, width, *shape)) for shape in shapes]
+    row_cells = [found.get((model, width, *shape)) for shape in shapes]
     lines.append(f'| {NAMES[model]} | {width} | ' + ' | '.join(
         spread_text(c.chosen.test_accuracy, '.1f', 100.0) if c else '–'
-        for c in accuracies) + ' |')
+        for c in row_cells) + ' |')
   return lines
 
 
