@@ -1,5 +1,5 @@
-"""Test-session settings: a compilation cache shared by the tests, the workers that run them
-side by side (pytest-xdist) and the scripts they start.
+"""Test-session settings: XLA's backend optimisation off, and a compilation cache shared by the
+tests, the workers that run them side by side (pytest-xdist) and the scripts they start.
 
 The tests train many tiny runs of the same shapes; each would otherwise compile the same
 programs again (seconds each). The cache lives in a fresh folder made by the session's first
@@ -14,6 +14,12 @@ import jax
 import pytest
 
 CACHE_VARIABLE = 'FWRNN_TEST_JIT_DIR'
+# The tests compile hundreds of tiny programs and run each for a few steps: on a CPU, XLA's
+# backend optimisation (LLVM) is most of their time, and nothing they check depends on it. The
+# scripts they start inherit the setting (tests/runs.py: cpu_devices_env).
+UNOPTIMISED = '--xla_backend_optimization_level=0'
+if UNOPTIMISED not in os.environ.get('XLA_FLAGS', ''):
+  os.environ['XLA_FLAGS'] = f"{os.environ.get('XLA_FLAGS', '')} {UNOPTIMISED}".strip()
 # Tests run on the CPU; where an accelerator is present, no worker takes all of its memory.
 os.environ.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
 

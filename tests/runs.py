@@ -7,8 +7,14 @@ import sys
 
 from configs import assoc_recall
 
-# One device, as in this test process, so that runs in subprocesses compute the same numbers.
-ONE_DEVICE = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=1')
+
+def cpu_devices_env(count: int, **variables: str) -> dict[str, str]:
+  """The environment of a script a test starts: count CPU devices, the test session's XLA
+  flags (tests/conftest.py) and variables."""
+  flags = f"{os.environ.get('XLA_FLAGS', '')} --xla_force_host_platform_device_count={count}"
+  return dict(os.environ, XLA_FLAGS=flags.strip(), **variables)
+
+
 # Long enough that kills and interrupts land while it trains: 6 checkpoints.
 LONG_TRAIN = dict(num_steps=600, eval_every=100, log_every=50)
 LONG = tuple(f'--config.train.{field}={value}' for field, value in LONG_TRAIN.items())
@@ -25,15 +31,16 @@ def long_config():
 
 
 def start_training(workdir, *extra, file_limit_kb: int | None = None) -> subprocess.Popen:
-  """scripts/train.py on the tiny config; with file_limit_kb, a write beyond that size fails
-  (EFBIG), as on a disk that fills up."""
+  """scripts/train.py on the tiny config on one device, as in the test process, so that it
+  computes the same numbers; with file_limit_kb, a write beyond that size fails (EFBIG), as on
+  a disk that fills up."""
   command = [sys.executable, 'scripts/train.py', '--config=configs/assoc_recall.py:tiny',
              f'--workdir={workdir}', *extra]
   if file_limit_kb is not None:
     command = ['bash', '-c', f"trap '' XFSZ; ulimit -f {file_limit_kb}; exec \"$@\"", 'bash',
                *command]
   return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          env=ONE_DEVICE)
+                          env=cpu_devices_env(1))
 
 
 def wait_for(process: subprocess.Popen, text: str) -> None:

@@ -9,6 +9,7 @@ import sys
 import pytest
 
 from fwrnn.engine import csv_rows, sweep
+from tests.runs import cpu_devices_env
 
 GRID = '--grid=seed=0,1 train.learning_rate=1e-3,3e-3'
 NUMBERS = ('test_accuracy', 'valid_error', 'best_step', 'steps')
@@ -29,16 +30,14 @@ def sweep_command(sweep_dir) -> list[str]:
 def test_two_processes_sweep_like_one_and_only_the_first_writes(tmp_path):
   # One process with 4 CPU devices, and two processes with 2 each: the same 2 × 2 mesh.
   alone = subprocess.run(sweep_command(tmp_path / 'one'), capture_output=True, text=True,
-                         timeout=300, env=dict(os.environ, XLA_FLAGS=(
-                             '--xla_force_host_platform_device_count=4')))
+                         timeout=300, env=cpu_devices_env(4))
   assert alone.returncode == 0, alone.stderr
   port = free_port()
   processes = [subprocess.Popen(
       sweep_command(tmp_path / 'two') + ['--multihost'], stdout=subprocess.PIPE,
       stderr=subprocess.PIPE, text=True,
-      env=dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=2',
-               JAX_COORDINATOR_ADDRESS=f'127.0.0.1:{port}', JAX_NUM_PROCESSES='2',
-               JAX_PROCESS_ID=str(i))) for i in range(2)]
+      env=cpu_devices_env(2, JAX_COORDINATOR_ADDRESS=f'127.0.0.1:{port}',
+                          JAX_NUM_PROCESSES='2', JAX_PROCESS_ID=str(i))) for i in range(2)]
   outputs = [p.communicate(timeout=300) for p in processes]
   for p, (_, err) in zip(processes, outputs):
     assert p.returncode == 0, err[-3000:]

@@ -19,6 +19,7 @@ from fwrnn.engine.checkpoints import Checkpoints
 from fwrnn.engine.lock import LOCK_FILE
 from fwrnn.errors import ConfigError
 from fwrnn.engine.state import Member
+from tests.runs import cpu_devices_env
 
 NUMBERS = ('test_accuracy', 'valid_error', 'best_step', 'steps')
 
@@ -123,7 +124,7 @@ def test_members_stepped_batched_or_one_after_another_agree():
 def test_sweep_on_four_cpu_devices_resumes_and_equals_its_members_alone(alone, tmp_path):
   """The script on 4 host devices, members over 2 of them and every batch split over 2: 20
   steps, then resumed to 40; a member equals its run alone on one device."""
-  env = dict(os.environ, XLA_FLAGS='--xla_force_host_platform_device_count=4')
+  env = cpu_devices_env(4)
   command = [sys.executable, 'scripts/sweep.py', '--config=configs/assoc_recall.py:tiny',
              f'--sweep_dir={tmp_path}', '--grid=seed=0,1,2 train.learning_rate=1e-3,3e-3']
   half = subprocess.run(command + ['--config.train.num_steps=20'], env=env, capture_output=True,
