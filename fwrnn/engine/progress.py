@@ -31,13 +31,18 @@ class Progress:
     elapsed = time.perf_counter() - self._started
     left = (self.schedule.num_steps - self.step) * elapsed / max(self.steps, 1)
     members = f'all {self.size}' if training == self.size else f'the {training} training'
-    speed = (f'{rate:.0f} steps/s, {work:,.0f} {unit}/s' if self.size == 1 else
-             f'{rate:.0f} steps/s per member, {work:,.0f} {unit}/s for {members}')
+    speed = (f'{_rate(rate)} steps/s, {work:,.0f} {unit}/s' if self.size == 1 else
+             f'{_rate(rate)} steps/s per member, {work:,.0f} {unit}/s for {members}')
     line = f'{speed}  {_clock(elapsed)} elapsed, {_clock(left)} left at most'
     if sys.stderr.isatty():
       done = int(20 * self.step / self.schedule.num_steps)
       line = f'[{"#" * done}{"." * (20 - done)}] ' + line
     return line
+
+
+def _rate(per_second: float) -> str:
+  """A speed to two significant digits below 10 (0.47, 3.2), else in whole units."""
+  return f'{per_second:.2g}' if per_second < 10 else f'{per_second:,.0f}'
 
 
 def _clock(seconds: float) -> str:
