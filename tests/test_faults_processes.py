@@ -24,7 +24,7 @@ def reference(tmp_path_factory):
   return {'long': train.train_and_evaluate(long_config(), str(base / 'long'))}
 
 
-@pytest.mark.slow  # the suite's longest check (40 s on 2 cores): pytest -m slow runs it
+@pytest.mark.slow  # 51 s with its reference run (2-core AMD EPYC): pytest -m slow runs it
 def test_runs_killed_at_random_resume_to_identical_results(reference, tmp_path):
   workdir = tmp_path / 'killed'
   rng = random.Random(0)

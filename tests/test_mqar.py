@@ -65,10 +65,10 @@ def trained(tmp_path_factory):
 
 
 def test_softmax_attention_learns_to_recall_every_queried_value(trained):
-  assert trained[2].test_accuracy > 0.9  # 0.99 after 600 steps (seed 0); chance is 1/32
+  assert trained[2].test_accuracy > 0.9  # 0.98 after 600 steps (seed 0); chance is 1/32
 
 
-@pytest.mark.slow  # two tiny runs of 600 steps: test accuracy 0.86 and 0.73 (seed 0)
+@pytest.mark.slow  # two tiny runs of 600 steps: test accuracy 0.88 and 0.74 (seed 0)
 @pytest.mark.parametrize('name', ['deltanet', 'gated_deltanet'])
 def test_the_delta_rule_cores_learn_to_recall_as_the_ceiling_does(name, tmp_path):
   config = mqar_config.get_config('tiny')

@@ -26,7 +26,7 @@ def sweep_command(sweep_dir) -> list[str]:
           f'--sweep_dir={sweep_dir}']
 
 
-@pytest.mark.slow  # two JAX processes (23 s on 2 cores): pytest -m slow runs it
+@pytest.mark.slow  # two JAX processes (45 s on a 2-core AMD EPYC): pytest -m slow runs it
 def test_two_processes_sweep_like_one_and_only_the_first_writes(tmp_path):
   # One process with 4 CPU devices, and two processes with 2 each: the same 2 × 2 mesh.
   alone = subprocess.run(sweep_command(tmp_path / 'one'), capture_output=True, text=True,
