@@ -2,6 +2,7 @@
 starts it (scripts/train.py), read line by line."""
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -24,6 +25,13 @@ def tiny(**train_overrides):
   config = assoc_recall.get_config('tiny')
   config.train.update(train_overrides)
   return config
+
+
+def copy_run(workdir, destination) -> str:
+  """A copy at destination of a run directory whose run has ended: a run to resume or damage
+  without training it again."""
+  shutil.copytree(workdir, destination)
+  return str(destination)
 
 
 def long_config():

@@ -20,14 +20,23 @@ from fwrnn.engine.lock import DirectoryLock
 from fwrnn.report import common
 from fwrnn.engine.inference import TrainedRun
 from fwrnn.errors import ConfigError, DataError, RunError
-from tests.runs import tiny
+from tests.runs import copy_run, tiny
 
 
 @pytest.fixture(scope='module')
-def reference(tmp_path_factory):
-  """The uninterrupted run of the tiny config of 60 steps."""
-  base = tmp_path_factory.mktemp('reference')
-  return {'short': train.train_and_evaluate(tiny(num_steps=60), str(base / 'short'))}
+def trained(tmp_path_factory):
+  """Uninterrupted runs of the tiny config, trained once for the module: {steps: workdir}."""
+  base = tmp_path_factory.mktemp('trained')
+  workdirs = {steps: str(base / str(steps)) for steps in (20, 40, 60)}
+  for steps, workdir in workdirs.items():
+    train.train_and_evaluate(tiny(num_steps=steps), workdir)
+  return workdirs
+
+
+@pytest.fixture(scope='module')
+def reference(trained):
+  """The results of the uninterrupted run of 60 steps."""
+  return {'short': run_dir.read_results(trained[60])}
 
 
 def newest_step_dir(workdir) -> str:
@@ -40,9 +49,8 @@ def newest_step_dir(workdir) -> str:
                                    'damaged_without_checksums', 'leftover_temporary',
                                    'unfinished_step'])
 def test_a_damaged_newest_checkpoint_is_set_aside_and_the_run_resumes_exactly(
-    reference, tmp_path, capfd, fault):
-  workdir = str(tmp_path / fault)
-  train.train_and_evaluate(tiny(num_steps=40), workdir)
+    trained, reference, tmp_path, capfd, fault):
+  workdir = copy_run(trained[40], tmp_path / fault)
   assert sorted(os.listdir(os.path.join(workdir, 'checkpoints'))) == ['20', '40']
   step_dir = newest_step_dir(workdir)
   files = sorted(os.path.join(root, n) for root, _, names in os.walk(step_dir) for n in names
@@ -83,9 +91,9 @@ def test_a_damaged_newest_checkpoint_is_set_aside_and_the_run_resumes_exactly(
   assert not any('tmp' in n for n in os.listdir(os.path.join(workdir, 'checkpoints')))
 
 
-def test_checkpoints_without_a_readable_config_are_refused_and_left_as_they_were(tmp_path):
-  workdir = str(tmp_path / 'orphan')
-  train.train_and_evaluate(tiny(num_steps=20), workdir)
+def test_checkpoints_without_a_readable_config_are_refused_and_left_as_they_were(trained,
+                                                                                   tmp_path):
+  workdir = copy_run(trained[20], tmp_path / 'orphan')
   os.remove(os.path.join(workdir, 'config.json'))
   other = tiny(num_steps=40)
   other.data.seed, other.model.inner_steps = 1, 2
@@ -102,9 +110,8 @@ def test_checkpoints_without_a_readable_config_are_refused_and_left_as_they_were
     assert f.read() == '{"seed": 0, "mod'
 
 
-def test_a_damaged_results_file_is_kept_aside_and_rewritten(reference, tmp_path):
-  workdir = str(tmp_path / 'results')
-  train.train_and_evaluate(tiny(num_steps=60), workdir)
+def test_a_damaged_results_file_is_kept_aside_and_rewritten(trained, reference, tmp_path):
+  workdir = copy_run(trained[60], tmp_path / 'results')
   with open(os.path.join(workdir, 'results.json'), 'w') as f:
     f.write('{"steps": 6')
   again = train.train_and_evaluate(tiny(num_steps=60), workdir)
@@ -213,10 +220,9 @@ def test_bad_config_files_and_workdirs_get_one_line(tmp_path):
   assert a_file.read_text() == 'mine'
 
 
-def test_bad_example_files_get_one_line(tmp_path):
+def test_bad_example_files_get_one_line(trained, tmp_path):
   import numpy as np
-  workdir = str(tmp_path / 'run')
-  train.train_and_evaluate(tiny(num_steps=20), workdir)
+  workdir = copy_run(trained[20], tmp_path / 'run')
   empty, npy, bad_grid = tmp_path / 'empty.npz', tmp_path / 'array.npz', tmp_path / 'g'
   np.savez(empty, x=np.zeros((0, 11), np.int32), y=np.zeros((0,), np.int32))
   with open(npy, 'wb') as f:
@@ -250,9 +256,9 @@ def test_a_second_sweep_on_a_member_that_trains_is_refused(tmp_path):
   assert not os.path.exists(tmp_path / 'seed=0' / 'valid_curve.csv')  # nothing half-trained
 
 
-def test_a_finished_run_given_another_rate_is_refused_and_left_as_it_was(tmp_path):
+def test_a_finished_run_given_another_rate_is_refused_and_left_as_it_was(trained, tmp_path):
   workdir = tmp_path / 'finished'
-  train.train_and_evaluate(tiny(num_steps=20), str(workdir))
+  copy_run(trained[20], workdir)
   before = {n: (workdir / n).read_text() for n in ('config.json', 'results.json')}
   faster = tiny(num_steps=20, learning_rate=3e-3)
   with pytest.raises(RunError, match=r'holds a finished run \(it would train nothing more\) '
@@ -280,9 +286,9 @@ def test_a_sweep_rerun_with_another_base_never_reports_old_results_as_new(tmp_pa
   assert (tmp_path / sweep.SWEEP_CSV).read_text() == table
 
 
-def test_a_resume_on_another_number_of_devices_is_refused(tmp_path):
+def test_a_resume_on_another_number_of_devices_is_refused(trained, tmp_path):
   workdir = tmp_path / 'run'
-  train.train_and_evaluate(tiny(num_steps=20), str(workdir))
+  copy_run(trained[20], workdir)
   record = json.loads((workdir / 'wall_time.json').read_text())
   assert record['devices'] == 1  # this test process has one device
   record['devices'] = 2  # as if the first part had trained on two (scripts/train.py on 2 cores)
@@ -293,9 +299,9 @@ def test_a_resume_on_another_number_of_devices_is_refused(tmp_path):
 
 
 def test_a_curve_cut_mid_line_is_kept_aside_and_the_run_resumes_from_its_intact_rows(
-    reference, tmp_path):
+    trained, reference, tmp_path):
   workdir = tmp_path / 'cut'
-  train.train_and_evaluate(tiny(num_steps=40), str(workdir))
+  copy_run(trained[40], workdir)
   curve = workdir / 'valid_curve.csv'
   text = curve.read_text()
   curve.write_text(text[:-8])  # the row of step 40 cut mid-way, as by a kill or a full disk
@@ -307,9 +313,9 @@ def test_a_curve_cut_mid_line_is_kept_aside_and_the_run_resumes_from_its_intact_
   assert run_dir.read_curve(str(workdir)).shape == (2, 3)
 
 
-def test_a_report_refuses_a_finished_runs_cut_curve_in_one_line(tmp_path):
+def test_a_report_refuses_a_finished_runs_cut_curve_in_one_line(trained, tmp_path):
   workdir = tmp_path / 'runs' / 'cut'
-  train.train_and_evaluate(tiny(num_steps=20), str(workdir))
+  copy_run(trained[20], workdir)
   curve = workdir / 'valid_curve.csv'
   curve.write_text(curve.read_text()[:-3])  # its last row cut: a number would be misread
   with pytest.raises(RunError, match=r'valid_curve.csv is damaged at line 2 '):

@@ -23,6 +23,7 @@ from fwrnn.engine.population import Population
 from fwrnn.engine.state import Member
 from fwrnn.tasks import assoc_sequences
 from tests import reference
+from tests.runs import copy_run
 
 
 def read_scalars(path: str) -> dict:
@@ -52,6 +53,13 @@ def tiny_config(**train_overrides):
 def trained(tmp_path_factory):
   workdir = str(tmp_path_factory.mktemp('run'))
   return workdir, train.train_and_evaluate(tiny_config(), workdir)
+
+
+@pytest.fixture(scope='module')
+def half(tmp_path_factory):
+  """The tiny config trained for 20 of its 40 steps: (its workdir, its results)."""
+  workdir = str(tmp_path_factory.mktemp('half'))
+  return workdir, train.train_and_evaluate(tiny_config(num_steps=20), workdir)
 
 
 def test_run_writes_results_logs_config_and_checkpoints(trained):
@@ -95,10 +103,9 @@ def test_a_training_step_changes_every_parameter_and_the_loss_falls():
   assert loss(only(state.params)) < 0.5 < initial_loss - 1.5
 
 
-def test_resumed_run_ends_like_an_uninterrupted_one(trained, tmp_path):
+def test_resumed_run_ends_like_an_uninterrupted_one(trained, half, tmp_path):
   _, uninterrupted = trained
-  workdir = str(tmp_path / 'resumed')
-  train.train_and_evaluate(tiny_config(num_steps=20), workdir)
+  workdir = copy_run(half[0], tmp_path / 'resumed')
   resumed = train.train_and_evaluate(tiny_config(num_steps=40), workdir)
   assert resumed.outcome() == uninterrupted.outcome()
   assert os.path.exists(os.path.join(workdir, 'results_step20.json'))
@@ -109,9 +116,8 @@ def read_wall_time(workdir: str) -> dict:
     return json.load(f)
 
 
-def test_the_wall_time_of_a_resumed_run_counts_every_process_that_trained_it(tmp_path):
-  workdir = str(tmp_path / 'resumed')
-  first = train.train_and_evaluate(tiny_config(num_steps=20), workdir)
+def test_the_wall_time_of_a_resumed_run_counts_every_process_that_trained_it(half, tmp_path):
+  workdir, first = copy_run(half[0], tmp_path / 'resumed'), half[1]
   at_20 = read_wall_time(workdir)
   assert at_20['step'] == 20 and 0 < at_20['seconds'] <= first.train_seconds
   with open(os.path.join(workdir, 'wall_time.json'), 'w') as f:
@@ -145,9 +151,8 @@ def test_workdir_of_another_experiment_is_refused(trained):
     train.train_and_evaluate(config, workdir)
 
 
-def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
-  workdir = str(tmp_path / 'diverged')
-  train.train_and_evaluate(tiny_config(num_steps=20), workdir)
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(half, tmp_path):
+  workdir = copy_run(half[0], tmp_path / 'diverged')
   saved = sorted(os.listdir(f'{workdir}/checkpoints'))
   with pytest.raises(RunError, match='non-finite at step 2[0-9]; the checkpoint of step 20 is kept'):
     train.train_and_evaluate(tiny_config(num_steps=40, learning_rate=1e30, grad_clip_norm=0.0),
