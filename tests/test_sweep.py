@@ -121,6 +121,22 @@ def test_members_stepped_batched_or_one_after_another_agree():
   assert not np.allclose(final['map'][0][0], final['map'][0][1])
 
 
+def test_a_restored_state_is_laid_out_as_the_fresh_one():
+  """A state read back from the host (as from checkpoints) and put like the fresh state has
+  its very shardings, so a resumed run lowers to the fresh run's program and finds it in a
+  compilation cache (a member axis of one device comes out of XLA as no split at all)."""
+  config = assoc_recall.get_config('tiny')
+  task = tasks.load(config.task)
+  pop = population.Population(1, config.train.batch_size)
+  program = SupervisedProgram([config], task, pop, task.load_splits(config))
+  fresh = program.init(pop.put([Member.of(config)]))
+  restored = pop.put(population.unstack(pop.to_host(fresh), 1), like=fresh)
+  assert ([x.sharding for x in jax.tree.leaves(restored)]
+          == [x.sharding for x in jax.tree.leaves(fresh)])
+  assert all(jax.tree.leaves(jax.tree.map(np.array_equal, pop.to_host(restored),
+                                          pop.to_host(fresh))))
+
+
 def test_sweep_on_four_cpu_devices_resumes_and_equals_its_members_alone(alone, tmp_path):
   """The script on 4 host devices, members over 2 of them and every batch split over 2: 20
   steps, then resumed to 40; a member equals its run alone on one device."""

@@ -155,8 +155,7 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(half, tmp_path
   workdir = copy_run(half[0], tmp_path / 'diverged')
   saved = sorted(os.listdir(f'{workdir}/checkpoints'))
   with pytest.raises(RunError, match='non-finite at step 2[0-9]; the checkpoint of step 20 is kept'):
-    train.train_and_evaluate(tiny_config(num_steps=40, learning_rate=1e30, grad_clip_norm=0.0),
-                             workdir)
+    train.train_and_evaluate(tiny_config(num_steps=40, learning_rate=1e30), workdir)
   assert sorted(os.listdir(f'{workdir}/checkpoints')) == saved
   recovered = train.train_and_evaluate(tiny_config(num_steps=40), workdir)
   assert np.isfinite(recovered.test_error) and recovered.steps == 40

@@ -192,7 +192,7 @@ def restore_population(runs: list[RunDir], state, population: Population):
         break
     else:
       logging.info('Resuming %s from step %d', _names([r.path for r in runs]), common)
-      return population.put(restored)
+      return population.put(restored, like=state)
 
 
 def save_population(runs: list[RunDir], state, population: Population,

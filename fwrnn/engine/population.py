@@ -107,15 +107,21 @@ class Population:
   def device_count(self) -> int:
     return self.mesh.devices.size
 
-  def put(self, members: list):
+  def put(self, members: list, like=None):
     """Per-member trees (host) → one stacked tree, padded with repeats of the last member
-    to fill the mesh, its member axis split over the mesh."""
-    padded = members + [members[-1]] * (self.padded_size - len(members))
-    return _global(stack(padded), NamedSharding(self.mesh, PartitionSpec(MEMBER_AXIS)))
+    to fill the mesh, its member axis split over the mesh; laid out as the stacked tree like
+    where given (a fresh state), so that a restored state meets the program compiled for a
+    fresh one (XLA writes a member axis of one device as no split at all)."""
+    padded = stack(members + [members[-1]] * (self.padded_size - len(members)))
+    if like is None:
+      like = jax.tree.map(lambda _: NamedSharding(self.mesh, PartitionSpec(MEMBER_AXIS)), padded)
+    else:
+      like = jax.tree.map(lambda x: x.sharding, like)
+    return jax.tree.map(_global, padded, like)
 
   def replicate(self, tree):
     """A whole copy of a host tree on every device (the data)."""
-    return _global(tree, NamedSharding(self.mesh, PartitionSpec()))
+    return jax.tree.map(lambda x: _global(x, NamedSharding(self.mesh, PartitionSpec())), tree)
 
   def to_host(self, tree) -> object:
     """NumPy copies of a stacked tree, the padding dropped."""
@@ -150,11 +156,9 @@ class Population:
     return spread
 
 
-def _global(tree, sharding: NamedSharding):
-  """Host arrays, equal on every process, as global arrays with this sharding."""
-  return jax.tree.map(
-      lambda x: jax.make_array_from_callback(np.shape(x), sharding, lambda index: np.asarray(x)[index]),
-      tree)
+def _global(x, sharding: jax.sharding.Sharding) -> jax.Array:
+  """A host array, equal on every process, as a global array with this sharding."""
+  return jax.make_array_from_callback(np.shape(x), sharding, lambda index: np.asarray(x)[index])
 
 
 def writes_files() -> bool:
