@@ -170,13 +170,15 @@ def test_the_agent_acting_step_by_step_sees_what_the_loss_reads_of_the_episode()
   settings = a2c.A2CSettings(catch.CatchParams(size=6, visible_frames=3), num_games=4)
   for name in ('fast_weights', 'lstm'):
     agent = agent_of(name, 8)
-    params = agent.init(jax.random.key(0), jnp.zeros((1, 5, 6, 6)), RATES)
-    episode = a2c.play_episode(agent, params, RATES, settings, jax.random.key(1))
-    logits, values = agent.apply(params, episode.screens, RATES)
+    params = jax.jit(agent.init)(jax.random.key(0), jnp.zeros((1, 5, 6, 6)), RATES)
+    play = jax.jit(lambda params, key: a2c.play_episode(agent, params, RATES, settings, key))
+    episode = play(params, jax.random.key(1))
+    logits, values = jax.jit(agent.apply)(params, episode.screens, RATES)
+    step = jax.jit(lambda params, carry, screen: agent.apply(params, carry, screen, RATES,
+                                                            method='step'))
     carry = agent.core.initial_carry(4, 5)
     for t in range(5):
-      carry, step_logits, step_values = agent.apply(params, carry, episode.screens[:, t], RATES,
-                                                    method='step')
+      carry, step_logits, step_values = step(params, carry, episode.screens[:, t])
       np.testing.assert_allclose(step_logits, logits[:, t], rtol=1e-5, atol=1e-6)
       np.testing.assert_allclose(step_values, values[:, t], rtol=1e-5, atol=1e-6)
 

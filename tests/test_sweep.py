@@ -62,20 +62,22 @@ def assert_same_run(row, alone):
 
 
 def test_population_member_equals_the_same_run_alone(alone, tmp_path):
-  rows = sweep.run_sweep(assoc_recall.get_config('tiny'), [
+  rows = sweep.run_sweep(assoc_recall.get_config('tiny'), [  # 4: test_report.py's program
       {'seed': 0, 'train.learning_rate': 1e-3, 'model.fast_lr': 0.5},  # the tiny config's own
       {'seed': 1, 'train.learning_rate': 3e-3, 'model.fast_lr': 0.25},
-      {'seed': 2, 'train.learning_rate': 1e-2, 'model.fast_lr': 1.0}], str(tmp_path))
-  assert rows[0]['population_size'] == 3
+      {'seed': 2, 'train.learning_rate': 1e-2, 'model.fast_lr': 1.0},
+      {'seed': 3, 'train.learning_rate': 3e-3, 'model.fast_lr': 0.5}], str(tmp_path))
+  assert rows[0]['population_size'] == 4
   assert_same_run(rows[0], alone)
   assert rows[1]['test_accuracy'] != rows[0]['test_accuracy']
-  assert len(csv_rows.read_csv(str(tmp_path / sweep.SWEEP_CSV))) == 3
+  assert len(csv_rows.read_csv(str(tmp_path / sweep.SWEEP_CSV))) == 4
 
 
 def test_only_trains_the_matching_part_of_a_sweep_and_lists_every_finished_member(tmp_path):
   base = assoc_recall.get_config('tiny')
   base.train.num_steps = 4
-  members = [{'model.name': name, 'seed': seed} for name in ('irnn', 'lstm') for seed in (0, 1)]
+  members = [{'model.name': name, 'seed': seed} for name in ('irnn', 'fast_weights')
+             for seed in (0, 1)]
   with pytest.raises(ConfigError, match='--only field model.nme is not a config field'):
     sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('model.nme=irnn'))
   with pytest.raises(ConfigError, match='--only matches no member of the sweep'):
@@ -87,7 +89,7 @@ def test_only_trains_the_matching_part_of_a_sweep_and_lists_every_finished_membe
   rest = sweep.run_sweep(base, members, str(tmp_path), sweep.parse_grid('seed=0,1'))
   assert len(rest) == 4 and len(csv_rows.read_csv(str(tmp_path / sweep.SWEEP_CSV))) == 4
   assert rest[1] == part[0]  # the member already finished was not trained again
-  assert len({r['started'] for r in rest}) == 3  # irnn seed 1; later irnn seed 0; the LSTMs
+  assert len({r['started'] for r in rest}) == 3  # irnn seed 1; later irnn seed 0; the others
   wall = report.population_wall_seconds(rest)
   assert wall['irnn', 8, 2] == pytest.approx(part[0]['train_seconds'] + max(
       r['train_seconds'] for r in rest if r['model.name'] == 'irnn' and r['seed'] == 0))
