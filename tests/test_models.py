@@ -33,20 +33,24 @@ def test_lstm_scan_equals_numpy_loop():
   np.testing.assert_allclose(got, reference.lstm(U, x), rtol=1e-4, atol=1e-5)
 
 
-def init(name: str, **overrides):
+def model_and_inputs(name: str, **overrides):
+  """The associative-retrieval model with this core, a batch of its sequences, its rates."""
   config = assoc_recall.get_config()
   config.model.name = name
   config.model.update(overrides)
-  model = build_model(config, tasks.load(config.task))
   tokens = jnp.asarray(assoc_sequences.sample(np.random.default_rng(0), 4, 4).x)
-  rates = Member.of(config).rates
-  return model, model.init(jax.random.key(0), tokens, rates), tokens, rates
+  return build_model(config, tasks.load(config.task)), tokens, Member.of(config).rates
+
+
+def init(name: str, **overrides):
+  model, tokens, rates = model_and_inputs(name, **overrides)
+  return model, jax.jit(model.init)(jax.random.key(0), tokens, rates), tokens, rates
 
 
 @pytest.mark.parametrize('name', RECURRENT_CORE_NAMES)
 def test_every_model_shares_encoder_and_head(name):
-  _, params, _, _ = init(name, hidden_size=20)
-  p = params['params']
+  model, tokens, rates = model_and_inputs(name, hidden_size=20)
+  p = jax.eval_shape(model.init, jax.random.key(0), tokens, rates)['params']  # shapes only
   assert p['encoder']['embedding'].shape == (assoc_sequences.VOCAB_SIZE, 100)
   assert p['head']['kernel'].shape == (20, 100)
   assert p['logits']['kernel'].shape == (100, 10)
