@@ -25,7 +25,7 @@ X = np.random.default_rng(0).normal(size=(2, 19, 8)).astype(np.float32)  # 19: n
 
 def test_the_causal_convolution_is_flaxs_depthwise_convolution_padded_on_the_left():
   layer = CausalConvolution(4)
-  params = layer.init(jax.random.PRNGKey(0), X)
+  params = layer.init(jax.random.key(0), X)
   kernel, bias = params['params']['kernel'], params['params']['bias'] + 0.5
   conv = nn.Conv(8, (4,), padding=[(3, 0)], feature_group_count=8)
   want = conv.apply({'params': {'kernel': kernel[:, None, :], 'bias': bias}}, X)
@@ -40,7 +40,7 @@ def test_gated_deltanets_heads_start_with_memories_of_many_lengths():
   """α = exp(−a·dt), a in [1, 16] and dt in [0.001, 0.1]: time constants from under one step
   to a thousand, a different one for each head."""
   gates = DecayGates(num_heads=64)
-  params = gates.init(jax.random.PRNGKey(0), X)
+  params = gates.init(jax.random.key(0), X)
   alpha = np.exp(gates.apply(params, np.zeros_like(X))[0, 0])
   assert np.all(alpha > np.exp(-1.6)) and np.all(alpha < np.exp(-1e-3))
   assert alpha.min() < 0.5 and alpha.max() > 0.99
@@ -50,7 +50,7 @@ def test_gated_deltanets_heads_start_with_memories_of_many_lengths():
 def test_both_forms_of_a_layer_give_the_same_outputs(name):
   """(Their gradients agree at the level of the recurrences: test_linear_recurrences.py.)"""
   make = LINEAR_LAYERS[name]
-  params = make('chunkwise').init(jax.random.PRNGKey(0), X)
+  params = make('chunkwise').init(jax.random.key(0), X)
   outputs = {form: make(form).apply(params, X) for form in ('recurrent', 'chunkwise')}
   np.testing.assert_allclose(outputs['chunkwise'], outputs['recurrent'], rtol=1e-4, atol=1e-5)
 
@@ -60,7 +60,7 @@ def test_tied_decaying_linear_attention_is_ba_et_als_memory_read_with_h():
   cell's A_t h_t (η = 1), then the output projection."""
   layer = LinearAttention(num_heads=1, feature_map='identity', normalize=False, decay=0.9,
                           tied=True, form='chunkwise', chunk=8)
-  params = layer.init(jax.random.PRNGKey(0), X)
+  params = layer.init(jax.random.key(0), X)
   h = X @ np.asarray(params['params']['qkv_proj']['kernel'])
   want = np.zeros_like(h)
   for t in range(X.shape[1]):
@@ -91,8 +91,8 @@ def test_the_chunkwise_form_agrees_at_a_sweeps_size_each_time_it_is_compiled(mak
   """Batch 256, 64 steps, width 64, chunks of 64: XLA on a CPU once compiled the outputs of a
   scan over chunks, read by a reduction (DeltaNet's head norm), to garbage in about half of
   its compilations; the chunks' outputs are now computed outside the scan."""
-  x = jax.random.normal(jax.random.PRNGKey(1), (256, 64, 64))
-  params = make('chunkwise').init(jax.random.PRNGKey(0), x[:1])
+  x = jax.random.normal(jax.random.key(1), (256, 64, 64))
+  params = make('chunkwise').init(jax.random.key(0), x[:1])
   want = jax.jit(make('recurrent').apply)(params, x)
   for _ in range(4):  # a new compilation each time, optimised as outside the tests
     chunkwise = jax.jit(lambda p, x: make('chunkwise').apply(p, x)).lower(params, x).compile(
@@ -104,7 +104,7 @@ def test_the_chunkwise_form_agrees_at_a_sweeps_size_each_time_it_is_compiled(mak
                                    LINEAR_LAYERS['Gated DeltaNet']('chunkwise'),
                                    SoftmaxAttention()], ids=['linear', 'gated_delta', 'softmax'])
 def test_a_layer_never_sees_the_future(layer):
-  params = layer.init(jax.random.PRNGKey(0), X)
+  params = layer.init(jax.random.key(0), X)
   changed = X.copy()
   changed[:, 10:] += 1.0
   before, after = layer.apply(params, X), layer.apply(params, changed)
@@ -118,7 +118,7 @@ def test_a_layer_never_sees_the_future(layer):
     (lambda: LinearAttention(feature_map='identity'), 'use normalize=False'),
     (lambda: LinearAttention(decay=0.0), 'LinearAttention(decay=0.0): decay must be a number in'),
     (lambda: DeltaNet(chunk=0), 'DeltaNet(chunk=0): chunk must be an integer >= 1'),
-    (lambda: DeltaNet(num_heads=3).init(jax.random.PRNGKey(0), X),
+    (lambda: DeltaNet(num_heads=3).init(jax.random.key(0), X),
      'features a multiple of num_heads=3; got shape (2, 19, 8)')])
 def test_a_bad_option_is_one_clear_error(make, message):
   with pytest.raises(ValueError, match=re.escape(message)):
